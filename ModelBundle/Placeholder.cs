@@ -1,0 +1,1 @@
+namespace MlOps.ModelBundle; public static class Placeholder {}

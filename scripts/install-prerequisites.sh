@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs, as root on Debian 12, what building, testing and running locally need besides the .NET 10
+# SDK: PostgreSQL server, Node.js + npm (for the S3 test server), libgomp1 (LightGBM's native lib),
+# curl, and the npm s3rver package. Safe to run again; does nothing when all is there.
+set -euo pipefail
+need=()
+[ -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/initdb" ] || need+=(postgresql)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
+command -v curl >/dev/null || need+=(curl)
+command -v python3 >/dev/null || need+=(python3)
+ldconfig -p | grep -q libgomp.so.1 || need+=(libgomp1)
+if ((${#need[@]})); then
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
+fi
+NODE_DIR=${S3RVER_HOME:-$HOME/.cache/mlops-s3rver}
+if [ ! -f "$NODE_DIR/node_modules/s3rver/package.json" ]; then
+  mkdir -p "$NODE_DIR"
+  (cd "$NODE_DIR" && npm install --no-audit --no-fund --silent s3rver@3.7.1 >/dev/null)
+fi
+command -v dotnet >/dev/null || { echo "the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
+echo "prerequisites ok"
