@@ -1,1 +1,0 @@
-namespace MlOps.ModelBundle; public static class Placeholder {}
