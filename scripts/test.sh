@@ -5,10 +5,17 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+bash scripts/install-prerequisites.sh
 export SVC_ROOT="${SVC_ROOT:-/tmp/mlops-test-services-$$}"
 cleanup() { bash scripts/testinfra/services.sh stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 eval "$(bash scripts/testinfra/services.sh start)"
 echo "test services: PostgreSQL $PG_CS  S3 $S3_ENDPOINT"
 dotnet build MlOps.Ci.slnf -c Release --nologo -v quiet
-dotnet test MlOps.Ci.slnf -c Release --no-build --nologo --logger "console;verbosity=normal" "$@"
+RESULTS="$ROOT/TestResults"; rm -rf "$RESULTS"
+status=0
+dotnet test MlOps.Ci.slnf -c Release --no-build --nologo --results-directory "$RESULTS" \
+  --logger "console;verbosity=normal" --logger trx "$@" || status=$?
+# One closing line over every test assembly: "tests: N passed, N failed, N skipped".
+python3 scripts/summarize-trx.py "$RESULTS" || status=1
+exit $status
