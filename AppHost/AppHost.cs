@@ -1,0 +1,74 @@
+// The MlOps topology (docs/architecture.md, "Topology"). Resource names are contracts: the services
+// read the configuration keys Aspire derives from them (docs/conventions.md), and
+// aspire-manifest.json at the repository root is what this file publishes.
+#pragma warning disable CS0618 // CommunityToolkit marks its MinIO integration obsolete (MinIO OSS archived); it is still the architecture's object store.
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// Secrets: generated once and kept in the AppHost's user secrets when run locally; in the manifest they
+// are secret inputs with a `generate` default, so no value is ever written to source or the manifest.
+// Letters and digits only: the keys travel in Authorization headers and connection strings unescaped.
+var minioUser = AddSecret("minio-user", minLength: 16);
+var minioPassword = AddSecret("minio-password", minLength: 32);
+var adminKey = AddSecret("registry-admin-key", minLength: 32);
+var trainerKey = AddSecret("registry-trainer-key", minLength: 32);
+var readerKey = AddSecret("registry-reader-key", minLength: 32);
+
+var registryDb = builder.AddPostgres("postgres")
+    .WithDataVolume()
+    .AddDatabase("registrydb");
+
+var minio = builder.AddMinioContainer("minio", minioUser, minioPassword);
+
+// launchProfileName: null + an explicit http endpoint: the bindings (and so the manifest) depend on
+// this file only, not on whatever launchSettings.json the service projects carry for `dotnet run`.
+var registryApi = builder.AddProject<Projects.Registry_Api>("registry-api", launchProfileName: null)
+    .WithHttpEndpoint()
+    .WithReference(registryDb).WaitFor(registryDb)
+    .WithReference(minio).WaitFor(minio)
+    .WithEnvironment("Auth__Keys__Admin", adminKey)
+    .WithEnvironment("Auth__Keys__Trainer", trainerKey)
+    .WithEnvironment("Auth__Keys__Reader", readerKey)
+    .WithHttpHealthCheck("/health");
+
+var worker = builder.AddProject<Projects.Training_Worker>("training-worker", launchProfileName: null)
+    .WithHttpEndpoint()
+    .WithReference(registryApi).WaitFor(registryApi)
+    .WithEnvironment("Registry__ApiKey", trainerKey)
+    .WithReplicas(2);
+
+builder.AddProject<Projects.Serving_Api>("serving-api", launchProfileName: null)
+    .WithHttpEndpoint()
+    .WithExternalHttpEndpoints()
+    .WithReference(registryApi).WaitFor(registryApi)
+    .WithEnvironment("Registry__ApiKey", readerKey)
+    .WithEnvironment("Serving__Models__0__Name", SampleJob.Model)
+    .WithEnvironment("Serving__Models__0__Alias", SampleJob.Alias)
+    .WithReplicas(2);
+
+// F5 ends with a served model: on a local run the worker submits the checked-in sample job on first
+// start. Only in run mode: these are paths on the developer's machine, meaningless in a published
+// manifest (a cluster gets its jobs through the registry API).
+if (builder.ExecutionContext.IsRunMode)
+{
+    var samples = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "samples"));
+    worker
+        .WithEnvironment("Worker__Bootstrap__DatasetName", SampleJob.Dataset)
+        .WithEnvironment("Worker__Bootstrap__DatasetPath", Path.Combine(samples, SampleJob.DatasetFile))
+        .WithEnvironment("Worker__Bootstrap__SpecPath", Path.Combine(samples, SampleJob.SpecFile));
+}
+
+builder.Build().Run();
+
+IResourceBuilder<ParameterResource> AddSecret(string name, int minLength) =>
+    builder.AddParameter(name, new GenerateParameterDefault { MinLength = minLength, Special = false }, secret: true, persist: true);
+
+/// <summary>The quickstart job under samples/ (owned by Training.Worker) and the model it registers.</summary>
+internal static class SampleJob
+{
+    public const string Dataset = "credit-scoring";
+    public const string DatasetFile = "credit_scoring.csv";
+    public const string SpecFile = "credit-scoring.job.json";
+    public const string Model = "credit-risk";
+    public const string Alias = "production";
+}
