@@ -1,5 +1,23 @@
+using MlOps.Registry.Api.Experiments;
+using MlOps.Registry.Api.Infrastructure;
+using MlOps.ServiceDefaults;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
 var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseRouting();
+app.UseMiddleware<BodyLimitMiddleware>();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapDefaultEndpoints();
+app.MapOpenApi();
+app.MapExperimentsApi();
+
 app.Run();
 
 public partial class Program;

@@ -1,0 +1,138 @@
+namespace MlOps.Registry.Api.Data;
+
+// Persistence shapes only; the API speaks the Registry.Client records. JSON-valued columns are jsonb text
+// written and read by the feature code, so EF needs no converters or comparers for them.
+
+public sealed class ExperimentEntity
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public string? Description { get; set; }
+    public string TagsJson { get; set; } = "{}";
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class RunEntity
+{
+    public Guid Id { get; set; }
+    public Guid ExperimentId { get; set; }
+    public string? Name { get; set; }
+    public Guid? ParentRunId { get; set; }
+    public required string Status { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+}
+
+public sealed class RunParamEntity
+{
+    public Guid RunId { get; set; }
+    public required string Key { get; set; }
+    public required string Value { get; set; }
+}
+
+public sealed class RunTagEntity
+{
+    public Guid RunId { get; set; }
+    public required string Key { get; set; }
+    public required string Value { get; set; }
+}
+
+/// <summary>Written by binary COPY (Runs/MetricWriter), read by EF.</summary>
+public sealed class MetricEntity
+{
+    public long Id { get; set; }
+    public Guid RunId { get; set; }
+    public required string Key { get; set; }
+    public double Value { get; set; }
+    public long Step { get; set; }
+    public DateTimeOffset Timestamp { get; set; }
+}
+
+public sealed class DatasetEntity
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public string? Description { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class DatasetVersionEntity
+{
+    public Guid Id { get; set; }
+    public Guid DatasetId { get; set; }
+    public int Version { get; set; }
+    public required string Sha256 { get; set; }
+    public long SizeBytes { get; set; }
+    public long Rows { get; set; }
+    public string ColumnsJson { get; set; } = "[]";
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class ModelEntity
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public string? Description { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class ModelVersionEntity
+{
+    public Guid Id { get; set; }
+    public Guid ModelId { get; set; }
+    public int Version { get; set; }
+    public required string Status { get; set; }
+    public Guid? RunId { get; set; }
+    public string? DatasetName { get; set; }
+    public int? DatasetVersion { get; set; }
+    public required string Task { get; set; }
+    public string? Label { get; set; }
+    public string InputSchemaJson { get; set; } = "[]";
+    public string MetricsJson { get; set; } = "{}";
+    public required string Sha256 { get; set; }
+    public long SizeBytes { get; set; }
+    public string? Description { get; set; }
+    public string TagsJson { get; set; } = "{}";
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class ModelAliasEntity
+{
+    public Guid ModelId { get; set; }
+    public required string Alias { get; set; }
+    public int Version { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public required string UpdatedBy { get; set; }
+}
+
+/// <summary>Append-only: rows are inserted, never updated or deleted.</summary>
+public sealed class AliasHistoryEntity
+{
+    public long Id { get; set; }
+    public Guid ModelId { get; set; }
+    public required string Alias { get; set; }
+    public int Version { get; set; }
+    public int? PreviousVersion { get; set; }
+    public required string Actor { get; set; }
+    public string? Reason { get; set; }
+    public DateTimeOffset At { get; set; }
+}
+
+public sealed class JobEntity
+{
+    public Guid Id { get; set; }
+    public required string SpecJson { get; set; }
+    public required string Status { get; set; }
+    public int Attempts { get; set; }
+    public int MaxAttempts { get; set; }
+    public string? LeaseOwner { get; set; }
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+    public Guid? RunId { get; set; }
+    public int? ModelVersion { get; set; }
+    public bool? Promoted { get; set; }
+    public string? Message { get; set; }
+    public string? Error { get; set; }
+    public string? IdempotencyKey { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}

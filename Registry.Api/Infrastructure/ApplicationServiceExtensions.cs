@@ -1,0 +1,37 @@
+using Microsoft.EntityFrameworkCore;
+using MlOps.Registry.Api.Auth;
+using MlOps.Registry.Api.Data;
+using MlOps.Registry.Api.Storage;
+using Npgsql;
+
+namespace MlOps.Registry.Api.Infrastructure;
+
+public static class ApplicationServiceExtensions
+{
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        var connectionString = configuration.GetConnectionString("registrydb")
+            ?? throw new InvalidOperationException("ConnectionStrings:registrydb is required.");
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddDbContext<RegistryDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddArtifactStore(configuration);
+        services.AddApiKeyAuth(configuration);
+
+        var limits = new BodyLimitOptions();
+        configuration.GetSection("Limits").Bind(limits);
+        services.AddSingleton(limits);
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ClientErrorExceptionHandler>();
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
+        services.AddOpenApi();
+        services.AddHostedService<RegistryInitializer>();
+        services.AddHealthChecks()
+            .AddCheck<PostgresReadinessCheck>("postgresql")
+            .AddCheck<S3ReadinessCheck>("s3");
+        return builder;
+    }
+}

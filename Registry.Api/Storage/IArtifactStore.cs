@@ -1,0 +1,43 @@
+namespace MlOps.Registry.Api.Storage;
+
+/// <summary>A stored, content-addressed object.</summary>
+public sealed record StoredObject(string Sha256, long SizeBytes);
+
+/// <summary>Metadata of an object, for HEAD and ranged GETs.</summary>
+public sealed record ObjectInfo(long SizeBytes);
+
+/// <summary>
+/// Content-addressed bytes in S3 (<c>sha256/ab/abcdef...</c>). Uploads stream through a bounded buffer while
+/// hashing; identical bytes are stored once.
+/// </summary>
+public interface IArtifactStore
+{
+    /// <summary>
+    /// Streams <paramref name="content"/> to the store. <paramref name="observe"/> sees every chunk (dataset stats).
+    /// When <paramref name="expectedSha256"/> is given and differs, nothing is kept and <see cref="HashMismatchException"/> is thrown.
+    /// More than <paramref name="maxBytes"/> throws <see cref="PayloadTooLargeException"/>.
+    /// </summary>
+    Task<StoredObject> StoreAsync(Stream content, long maxBytes, string? expectedSha256, Action<ReadOnlySpan<byte>>? observe, CancellationToken ct);
+
+    Task<ObjectInfo?> GetInfoAsync(string sha256, CancellationToken ct);
+
+    /// <summary>Opens the object (or the inclusive byte range) for reading.</summary>
+    Task<Stream> OpenReadAsync(string sha256, long? from, long? to, CancellationToken ct);
+
+    Task EnsureBucketAsync(CancellationToken ct);
+
+    Task<bool> IsReadyAsync(CancellationToken ct);
+}
+
+public sealed class HashMismatchException(string expected, string actual)
+    : Exception($"The content's sha256 is {actual}, not the expected {expected}.")
+{
+    public string Expected { get; } = expected;
+    public string Actual { get; } = actual;
+}
+
+public sealed class PayloadTooLargeException(long limit)
+    : Exception($"The body is larger than the limit of {limit} bytes.")
+{
+    public long Limit { get; } = limit;
+}
