@@ -1,5 +1,6 @@
 using MlOps.Registry.Api.Experiments;
 using MlOps.Registry.Api.Infrastructure;
+using MlOps.Registry.Api.Runs;
 using MlOps.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,6 +18,8 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapExperimentsApi();
+var limits = app.Services.GetRequiredService<BodyLimitOptions>();
+app.MapRunsApi(limits);
 
 app.Run();
 

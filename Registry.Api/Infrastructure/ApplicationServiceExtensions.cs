@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using MlOps.Registry.Api.Auth;
 using MlOps.Registry.Api.Data;
+using MlOps.Registry.Api.Runs;
 using MlOps.Registry.Api.Storage;
 using Npgsql;
 
@@ -19,6 +20,9 @@ public static class ApplicationServiceExtensions
         services.AddDbContext<RegistryDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddArtifactStore(configuration);
         services.AddApiKeyAuth(configuration);
+        services.AddScoped<RunReader>();
+        services.AddSingleton<MetricWriter>();
+        services.AddSingleton<RunSearch>();
 
         var limits = new BodyLimitOptions();
         configuration.GetSection("Limits").Bind(limits);
