@@ -65,6 +65,22 @@ public sealed class FeatureEncoder
         return true;
     }
 
+    /// <summary>First slot of a column in the vector.</summary>
+    public int OffsetOf(int column) => _offsets[column];
+
+    /// <summary>Level index of a categorical value, or -1 when unknown; takes a span so a server can look up
+    /// request text without allocating a string per value.</summary>
+    public int LevelOf(int column, ReadOnlySpan<char> value) =>
+        _levelIndex[column].GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(value, out var level) ? level : -1;
+
+    /// <summary>Sets a categorical column by level index (<see cref="LevelOf"/>); -1 encodes as all zeros.</summary>
+    public void SetLevel(Span<float> vector, int column, int level)
+    {
+        var slots = vector.Slice(_offsets[column], Columns[column].Width);
+        slots.Clear();
+        if (level >= 0) slots[level] = 1f;
+    }
+
     /// <summary>Slot names, for feature importance reports ("Neighborhood=North_Ames").</summary>
     public IReadOnlyList<string> SlotNames()
     {
