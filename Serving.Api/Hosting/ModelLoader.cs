@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using MlOps.ModelBundle.Scoring;
+using MlOps.Registry.Client;
+using MlOps.Serving.Api.Monitoring;
+
+namespace MlOps.Serving.Api.Hosting;
+
+/// <summary>
+/// Downloads a version's artifact, checks its sha256 against the registry's record (bytes are hashed as they
+/// arrive), loads and warms it. Any failure throws: the caller keeps serving what it had.
+/// </summary>
+public sealed class ModelLoader(RegistryClient registry, ServingTelemetry telemetry, IOptions<ServingOptions> options, ILogger<ModelLoader> logger)
+{
+    public async Task<LoadedModel> LoadFromRegistryAsync(string name, string alias, int version, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var record = await registry.GetModelVersionAsync(name, version, ct);
+            await using var download = await registry.OpenArtifactAsync(name, version, ct: ct);
+            using var bytes = new MemoryStream(record.SizeBytes is > 0 and < int.MaxValue ? (int)record.SizeBytes : 0);
+            var sha256 = await CopyHashingAsync(download.Content, bytes, ct);
+            if (!string.Equals(sha256, record.Sha256, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidDataException($"Artifact of {name} v{version} has sha256 {sha256}, the registry recorded {record.Sha256}: refused.");
+            return await LoadAsync(name, alias, version, sha256, bytes, started, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            Failed(name, started, e);
+            throw;
+        }
+    }
+
+    public async Task<LoadedModel> LoadFromFileAsync(string name, string path, int version, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await using var file = File.OpenRead(path);
+            using var bytes = new MemoryStream((int)Math.Min(file.Length, int.MaxValue));
+            var sha256 = await CopyHashingAsync(file, bytes, ct);
+            return await LoadAsync(name, "file", version, sha256, bytes, started, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            Failed(name, started, e);
+            throw;
+        }
+    }
+
+    private async Task<LoadedModel> LoadAsync(string name, string alias, int version, string sha256, MemoryStream bytes, long started, CancellationToken ct)
+    {
+        bytes.Position = 0;
+        var scoring = await ScoringModel.LoadAsync(bytes, ct);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var model = new LoadedModel(name, alias, version, sha256, scoring, seconds, options.Value.Drift);
+        model.Warm();
+        telemetry.LoadDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new("model", name), new("outcome", "ok"));
+        logger.LogInformation("Loaded {Model} v{Version} ({Alias}, sha256 {Sha256}) in {Seconds:F2} s", name, version, alias, sha256, seconds);
+        return model;
+    }
+
+    private void Failed(string name, long started, Exception e)
+    {
+        telemetry.LoadDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new("model", name), new("outcome", "error"));
+        telemetry.LoadFailures.Add(1, new KeyValuePair<string, object?>("model", name));
+        logger.LogError(e, "Loading {Model} failed; the version already loaded (if any) keeps serving", name);
+    }
+
+    private static async Task<string> CopyHashingAsync(Stream source, Stream destination, CancellationToken ct)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await source.ReadAsync(buffer, ct)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            await destination.WriteAsync(buffer.AsMemory(0, read), ct);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MlOps.ModelBundle.Features;
+using MlOps.Registry.Client.Serving;
+using MlOps.Serving.Api.Hosting;
+using MlOps.Serving.Api.Predict;
+
+namespace MlOps.Serving.Api.InferenceV2;
+
+/// <summary>Open Inference Protocol V2 (KServe v2 REST): health, model metadata and readiness, infer.</summary>
+public static class InferenceV2Api
+{
+    public const string Platform = "mlnet_lightgbm";
+
+    public static IEndpointRouteBuilder MapInferenceV2Api(this IEndpointRouteBuilder app)
+    {
+        var v2 = app.MapGroup("/v2").WithTags("Open Inference Protocol V2");
+        v2.MapGet("/health/live", () => TypedResults.Ok(new V2LiveResponse(true)));
+        v2.MapGet("/health/ready", (ModelCatalog catalog) => Ready(catalog.AllLoaded));
+        v2.MapGet("/models/{name}", Metadata);
+        v2.MapGet("/models/{name}/ready", (string name, ModelCatalog catalog) =>
+            catalog.Find(name) is { } model ? Ready(model.IsLoaded) : (IResult)ServingProblems.UnknownModel(name));
+        v2.MapPost("/models/{name}/infer", Infer);
+        return app;
+    }
+
+    private static JsonHttpResult<V2ReadyResponse> Ready(bool ready) =>
+        TypedResults.Json(new V2ReadyResponse(ready), statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+
+    private static Results<Ok<V2ModelMetadata>, ProblemHttpResult> Metadata(string name, ModelCatalog catalog)
+    {
+        if (catalog.Find(name) is not { } served) return ServingProblems.UnknownModel(name);
+        if (served.Primary is not { } model) return ServingProblems.NotLoaded(name);
+        var manifest = model.Model.Manifest;
+        var inputs = manifest.Features
+            .Select(f => new V2TensorMetadata(f.Name, f.Kind == FeatureKind.Numeric ? V2Datatypes.Fp64 : V2Datatypes.Bytes, [-1]))
+            .ToList();
+        List<V2TensorMetadata> outputs = manifest.Classes is null
+            ? [new("predict", V2Datatypes.Fp64, [-1])]
+            : [new("predict", V2Datatypes.Bytes, [-1]), new("probability", V2Datatypes.Fp64, [-1])];
+        var versions = new List<string> { model.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (served.Secondary is { } second) versions.Add(second.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return TypedResults.Ok(new V2ModelMetadata(name, versions, Platform, inputs, outputs));
+    }
+
+    private static Results<Ok<V2InferResponse>, ProblemHttpResult> Infer(
+        string name, V2InferRequest request, ModelCatalog catalog, PredictionService predictions)
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (catalog.Find(name) is not { } served) return ServingProblems.UnknownModel(name);
+        var (model, shadow) = served.Route();
+        if (model is null) return ServingProblems.NotLoaded(name);
+        var scratch = model.RentScratch();
+        try
+        {
+            using var activity = PredictionService.StartActivity(model);
+            if (!TensorEncoder.TryEncode(request, model.Schema, scratch, predictions.MaxRows, out var error))
+                return predictions.Refuse(model, error, activity);
+            var results = predictions.Score(model, scratch, activity);
+            if (shadow is not null)
+                predictions.Shadow(served, model, shadow, results, (s, target) => TensorEncoder.TryEncode(request, s.Schema, target, predictions.MaxRows, out _));
+            var response = new V2InferResponse(model.Name, model.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), Outputs(model, results), request.Id);
+            predictions.Record(model, scratch.Count, started);
+            return TypedResults.Ok(response);
+        }
+        finally
+        {
+            model.Return(scratch);
+        }
+    }
+
+    private static List<V2Tensor> Outputs(LoadedModel model, ReadOnlySpan<Prediction> results)
+    {
+        long[] shape = [results.Length];
+        if (model.Model.Manifest.Classes is null)
+        {
+            var values = new double?[results.Length];
+            for (var i = 0; i < results.Length; i++) values[i] = results[i].Value;
+            return [new V2Tensor("predict", shape, V2Datatypes.Fp64, JsonSerializer.SerializeToElement(values))];
+        }
+        var labels = new string?[results.Length];
+        var probabilities = new double?[results.Length];
+        for (var i = 0; i < results.Length; i++)
+        {
+            labels[i] = results[i].Label;
+            probabilities[i] = results[i].Probability;
+        }
+        return
+        [
+            new V2Tensor("predict", shape, V2Datatypes.Bytes, JsonSerializer.SerializeToElement(labels)),
+            new V2Tensor("probability", shape, V2Datatypes.Fp64, JsonSerializer.SerializeToElement(probabilities)),
+        ];
+    }
+}

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using MlOps.Registry.Client.Models;
+using MlOps.Registry.Client.Serving;
+using MlOps.Serving.Api.Hosting;
+
+namespace MlOps.Serving.Api.Predict;
+
+/// <summary>REST predict and model info: per model under <c>/v1/models/{name}</c>, and for the default model.</summary>
+public static class PredictApi
+{
+    public static IEndpointRouteBuilder MapPredictApi(this IEndpointRouteBuilder app)
+    {
+        var models = app.MapGroup("/v1/models").WithTags("Predict");
+        models.MapPost("/{name}/predict", PredictAsync)
+            .Accepts<PredictRequest>("application/json")
+            .WithSummary("Predicts one row (features) or a batch (instances).");
+        models.MapGet("/{name}", GetInfo).WithSummary("The served version, its input schema and metrics.");
+
+        var defaults = app.MapGroup("").WithTags("Predict");
+        defaults.MapPost("/predict", PredictDefaultAsync)
+            .Accepts<PredictRequest>("application/json")
+            .WithSummary("Predicts with the default (first configured) model.");
+        defaults.MapGet("/model/info", GetDefaultInfo).WithSummary("Info of the default model.");
+        return app;
+    }
+
+    private static Task<Results<PredictionResult, ProblemHttpResult>> PredictAsync(
+        string name, HttpRequest request, ModelCatalog catalog, PredictionService predictions, CancellationToken ct) =>
+        predictions.PredictAsync(catalog.Find(name), name, request, ct);
+
+    private static Task<Results<PredictionResult, ProblemHttpResult>> PredictDefaultAsync(
+        HttpRequest request, ModelCatalog catalog, PredictionService predictions, CancellationToken ct) =>
+        predictions.PredictAsync(catalog.Default, catalog.Default?.Name ?? "", request, ct);
+
+    private static Results<Ok<ServedModelInfo>, ProblemHttpResult> GetInfo(string name, ModelCatalog catalog) =>
+        Info(catalog.Find(name), name);
+
+    private static Results<Ok<ServedModelInfo>, ProblemHttpResult> GetDefaultInfo(ModelCatalog catalog) =>
+        catalog.Default is { } model ? Info(model, model.Name) : ServingProblems.NoDefaultModel();
+
+    private static Results<Ok<ServedModelInfo>, ProblemHttpResult> Info(ServedModel? served, string name)
+    {
+        if (served is null) return ServingProblems.UnknownModel(name);
+        if (served.Primary is not { } primary) return ServingProblems.NotLoaded(name);
+        var manifest = primary.Model.Manifest;
+        var schema = manifest.Features
+            .Select(f => new FeatureSchema(f.Name, f.Kind == ModelBundle.Features.FeatureKind.Numeric ? Registry.Client.Datasets.ColumnTypes.Numeric : Registry.Client.Datasets.ColumnTypes.Categorical, f.Levels))
+            .ToList();
+        ServedCanary? canary = served.Canary is { } c
+            ? new ServedCanary(served.IsShadow ? CanaryModes.Shadow : CanaryModes.Canary, served.IsShadow ? 0 : c.Weight, served.Secondary is { } s ? VersionOf(s) : null)
+            : null;
+        return TypedResults.Ok(new ServedModelInfo(name, manifest.Task, manifest.Label, VersionOf(primary), schema, manifest.Classes, manifest.Metrics, canary));
+    }
+
+    private static ServedVersion VersionOf(LoadedModel model) =>
+        new(model.Version, model.Alias, model.Sha256, model.LoadedAt, model.LoadSeconds);
+}
