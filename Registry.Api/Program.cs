@@ -1,3 +1,4 @@
+using MlOps.Registry.Api.Datasets;
 using MlOps.Registry.Api.Experiments;
 using MlOps.Registry.Api.Infrastructure;
 using MlOps.Registry.Api.Runs;
@@ -20,6 +21,7 @@ app.MapOpenApi();
 app.MapExperimentsApi();
 var limits = app.Services.GetRequiredService<BodyLimitOptions>();
 app.MapRunsApi(limits);
+app.MapDatasetsApi(limits);
 
 app.Run();
 

@@ -13,11 +13,12 @@ public sealed record ObjectInfo(long SizeBytes);
 public interface IArtifactStore
 {
     /// <summary>
-    /// Streams <paramref name="content"/> to the store. <paramref name="observe"/> sees every chunk (dataset stats).
-    /// When <paramref name="expectedSha256"/> is given and differs, nothing is kept and <see cref="HashMismatchException"/> is thrown.
-    /// More than <paramref name="maxBytes"/> throws <see cref="PayloadTooLargeException"/>.
+    /// Streams <paramref name="content"/> to the store. <paramref name="observer"/> sees every chunk and then the end
+    /// (dataset profiling); if it throws, nothing is kept. When <paramref name="expectedSha256"/> is given and
+    /// differs, nothing is kept and <see cref="HashMismatchException"/> is thrown. More than
+    /// <paramref name="maxBytes"/> throws <see cref="PayloadTooLargeException"/>.
     /// </summary>
-    Task<StoredObject> StoreAsync(Stream content, long maxBytes, string? expectedSha256, Action<ReadOnlySpan<byte>>? observe, CancellationToken ct);
+    Task<StoredObject> StoreAsync(Stream content, long maxBytes, string? expectedSha256, IUploadObserver? observer, CancellationToken ct);
 
     Task<ObjectInfo?> GetInfoAsync(string sha256, CancellationToken ct);
 
@@ -27,6 +28,15 @@ public interface IArtifactStore
     Task EnsureBucketAsync(CancellationToken ct);
 
     Task<bool> IsReadyAsync(CancellationToken ct);
+}
+
+/// <summary>Sees an upload's bytes in order, in the same single pass that hashes and stores them.</summary>
+public interface IUploadObserver
+{
+    void Append(ReadOnlySpan<byte> chunk);
+
+    /// <summary>Called after the last chunk, before the object gets its content address.</summary>
+    void Complete();
 }
 
 public sealed class HashMismatchException(string expected, string actual)

@@ -10,7 +10,7 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, StorageOptions options, ILogge
 {
     public static string KeyFor(string sha256) => $"sha256/{sha256[..2]}/{sha256}";
 
-    public async Task<StoredObject> StoreAsync(Stream content, long maxBytes, string? expectedSha256, Action<ReadOnlySpan<byte>>? observe, CancellationToken ct)
+    public async Task<StoredObject> StoreAsync(Stream content, long maxBytes, string? expectedSha256, IUploadObserver? observer, CancellationToken ct)
     {
         // The hash is known only at the end, so bytes go to a temporary key and are copied to their
         // content address afterwards; writing straight to the expected address could let a bad upload
@@ -32,7 +32,7 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, StorageOptions options, ILogge
                     throw new PayloadTooLargeException(maxBytes);
                 }
                 sha.AppendData(buffer, 0, filled);
-                observe?.Invoke(buffer.AsSpan(0, filled));
+                observer?.Append(buffer.AsSpan(0, filled));
                 var last = filled < options.PartSizeBytes;
                 if (uploadId is null && last)
                 {
@@ -76,6 +76,7 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, StorageOptions options, ILogge
         var hash = Convert.ToHexStringLower(sha.GetHashAndReset());
         try
         {
+            observer?.Complete();
             if (expectedSha256 is not null && !string.Equals(expectedSha256, hash, StringComparison.OrdinalIgnoreCase))
             {
                 throw new HashMismatchException(expectedSha256, hash);

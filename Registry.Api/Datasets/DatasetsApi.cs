@@ -1,0 +1,155 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using MlOps.Registry.Api.Auth;
+using MlOps.Registry.Api.Data;
+using MlOps.Registry.Api.Storage;
+using MlOps.Registry.Client.Datasets;
+
+namespace MlOps.Registry.Api.Datasets;
+
+public static class DatasetsApi
+{
+    public static RouteGroupBuilder MapDatasetsApi(this IEndpointRouteBuilder routes, BodyLimitOptions limits)
+    {
+        var group = routes.MapGroup("/api/v1/datasets").WithTags("Datasets").RequireAuthorization(Policies.Read);
+        group.MapPut("/{name}", UploadAsync).RequireAuthorization(Policies.Train)
+            .WithMetadata(new BodyLimit(limits.DatasetBytes))
+            .Accepts<Stream>("text/csv");
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{name}", GetAsync);
+        group.MapGet("/{name}/versions", ListVersionsAsync);
+        group.MapGet("/{name}/versions/{version}", GetVersionAsync);
+        group.MapMethods("/{name}/versions/{version}/content", [HttpMethods.Get, HttpMethods.Head], GetContentAsync);
+        return group;
+    }
+
+    internal static DatasetVersion ToContract(this DatasetVersionEntity v, string dataset) =>
+        new(dataset, v.Version, v.Sha256, v.SizeBytes, v.Rows, Json.Read<List<DatasetColumn>>(v.ColumnsJson), v.CreatedAt);
+
+    private static async Task<Results<Created<DatasetVersion>, Ok<DatasetVersion>, ProblemHttpResult>> UploadAsync(
+        string name, string? description, HttpRequest request, RegistryDbContext db, IArtifactStore store, BodyLimitOptions limits, CancellationToken ct)
+    {
+        if (!Names.IsValid(name))
+        {
+            return Problems.InvalidName("Dataset name");
+        }
+        var profiler = new CsvProfiler();
+        StoredObject stored;
+        try
+        {
+            stored = await store.StoreAsync(request.Body, limits.DatasetBytes, null, profiler, ct);
+        }
+        catch (CsvFormatException e)
+        {
+            return Problems.BadRequest("Not a usable CSV: " + e.Message);
+        }
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Serialize version numbering per dataset: create the row if needed, then lock it.
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO datasets (id, name, description, created_at) VALUES ({Guid.CreateVersion7()}, {name}, {description}, {DateTimeOffset.UtcNow})
+            ON CONFLICT (name) DO NOTHING
+            """, ct);
+        var dataset = await db.Datasets.FromSql($"SELECT * FROM datasets WHERE name = {name} FOR UPDATE").SingleAsync(ct);
+        var existing = await db.DatasetVersions.AsNoTracking().FirstOrDefaultAsync(v => v.DatasetId == dataset.Id && v.Sha256 == stored.Sha256, ct);
+        if (existing is not null)
+        {
+            await tx.CommitAsync(ct);
+            return TypedResults.Ok(existing.ToContract(name));
+        }
+        var next = (await db.DatasetVersions.Where(v => v.DatasetId == dataset.Id).MaxAsync(v => (int?)v.Version, ct) ?? 0) + 1;
+        var version = new DatasetVersionEntity
+        {
+            Id = Guid.CreateVersion7(),
+            DatasetId = dataset.Id,
+            Version = next,
+            Sha256 = stored.Sha256,
+            SizeBytes = stored.SizeBytes,
+            Rows = profiler.Rows,
+            ColumnsJson = Json.Write(profiler.Columns()),
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        if (description is not null)
+        {
+            dataset.Description = description;
+        }
+        db.DatasetVersions.Add(version);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Created($"/api/v1/datasets/{name}/versions/{next}", version.ToContract(name));
+    }
+
+    private static async Task<Ok<List<Dataset>>> ListAsync(RegistryDbContext db, CancellationToken ct)
+    {
+        var rows = await db.Datasets.AsNoTracking().OrderBy(d => d.Name)
+            .Select(d => new Dataset(d.Name, d.Description, db.DatasetVersions.Where(v => v.DatasetId == d.Id).Max(v => (int?)v.Version) ?? 0, d.CreatedAt))
+            .ToListAsync(ct);
+        return TypedResults.Ok(rows);
+    }
+
+    private static async Task<Results<Ok<Dataset>, ProblemHttpResult>> GetAsync(string name, RegistryDbContext db, CancellationToken ct)
+    {
+        if (!Names.IsValid(name))
+        {
+            return Problems.InvalidName("Dataset name");
+        }
+        var dataset = await db.Datasets.AsNoTracking().Where(d => d.Name == name)
+            .Select(d => new Dataset(d.Name, d.Description, db.DatasetVersions.Where(v => v.DatasetId == d.Id).Max(v => (int?)v.Version) ?? 0, d.CreatedAt))
+            .FirstOrDefaultAsync(ct);
+        return dataset is null ? Problems.NotFound($"Dataset '{name}' does not exist.") : TypedResults.Ok(dataset);
+    }
+
+    private static async Task<Results<Ok<List<DatasetVersion>>, ProblemHttpResult>> ListVersionsAsync(string name, RegistryDbContext db, CancellationToken ct)
+    {
+        if (!Names.IsValid(name))
+        {
+            return Problems.InvalidName("Dataset name");
+        }
+        var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Name == name, ct);
+        if (dataset is null)
+        {
+            return Problems.NotFound($"Dataset '{name}' does not exist.");
+        }
+        var versions = await db.DatasetVersions.AsNoTracking().Where(v => v.DatasetId == dataset.Id).OrderBy(v => v.Version).ToListAsync(ct);
+        return TypedResults.Ok(versions.Select(v => v.ToContract(name)).ToList());
+    }
+
+    /// <summary>Finds a version by number or "latest"; the error is a ready 400/404.</summary>
+    internal static async Task<(DatasetVersionEntity? Version, ProblemHttpResult? Error)> FindVersionAsync(
+        RegistryDbContext db, string name, string version, CancellationToken ct)
+    {
+        if (!Names.IsValid(name))
+        {
+            return (null, Problems.InvalidName("Dataset name"));
+        }
+        int? number = null;
+        if (version != "latest")
+        {
+            if (!int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
+            {
+                return (null, Problems.BadRequest("version must be a positive integer or 'latest'."));
+            }
+            number = n;
+        }
+        var query = from v in db.DatasetVersions.AsNoTracking()
+                    join d in db.Datasets on v.DatasetId equals d.Id
+                    where d.Name == name
+                    select v;
+        var found = number is { } exact
+            ? await query.FirstOrDefaultAsync(v => v.Version == exact, ct)
+            : await query.OrderByDescending(v => v.Version).FirstOrDefaultAsync(ct);
+        return found is null ? (null, Problems.NotFound($"Dataset '{name}' has no version {version}.")) : (found, null);
+    }
+
+    private static async Task<Results<Ok<DatasetVersion>, ProblemHttpResult>> GetVersionAsync(string name, string version, RegistryDbContext db, CancellationToken ct)
+    {
+        var (found, error) = await FindVersionAsync(db, name, version, ct);
+        return found is null ? error! : TypedResults.Ok(found.ToContract(name));
+    }
+
+    private static async Task<IResult> GetContentAsync(string name, string version, RegistryDbContext db, CancellationToken ct)
+    {
+        var (found, error) = await FindVersionAsync(db, name, version, ct);
+        return found is null ? error! : new BlobResult(found.Sha256, found.SizeBytes, "text/csv", $"{name}-v{found.Version}.csv");
+    }
+}
