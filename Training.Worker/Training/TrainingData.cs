@@ -1,0 +1,204 @@
+using MlOps.ModelBundle.Drift;
+using MlOps.ModelBundle.Features;
+using MlOps.Registry.Client.Datasets;
+using MlOps.Registry.Client.Jobs;
+
+namespace MlOps.Training.Worker.Training;
+
+/// <summary>
+/// A CSV checked against a spec and split: feature columns with their levels (sorted distinct training
+/// values), label values, train and test rows. Every mismatch between spec and data is a
+/// <see cref="TrainingSpecException"/> with a message meant for the job's error field.
+/// </summary>
+public sealed class TrainingData
+{
+    public const int MaxClasses = 100;
+    public const int MinRows = 10;
+
+    private readonly int[] _featureSource;
+    private readonly double?[][] _numeric;
+
+    private TrainingData(TrainingJobSpec spec, CsvTable table, int labelIndex, IReadOnlyList<FeatureColumn> features,
+        int[] featureSource, double?[][] numeric, IReadOnlyList<string>? classes, double[] labels, int[] train, int[] test)
+    {
+        Spec = spec;
+        Table = table;
+        LabelIndex = labelIndex;
+        Features = features;
+        Encoder = new FeatureEncoder(features);
+        _featureSource = featureSource;
+        _numeric = numeric;
+        Classes = classes;
+        Labels = labels;
+        Train = train;
+        Test = test;
+    }
+
+    public TrainingJobSpec Spec { get; }
+    public CsvTable Table { get; }
+    public int LabelIndex { get; }
+    public IReadOnlyList<FeatureColumn> Features { get; }
+    public FeatureEncoder Encoder { get; }
+
+    /// <summary>Binary: [negative, positive]. Multiclass: sorted class names (ML.NET key order). Regression: null.</summary>
+    public IReadOnlyList<string>? Classes { get; }
+
+    /// <summary>Per data row: the numeric label, or the class index into <see cref="Classes"/>; NaN when the label is missing.</summary>
+    public double[] Labels { get; }
+
+    public int[] Train { get; }
+    public int[] Test { get; }
+
+    /// <summary>A feature's raw value in a row: double? for numeric columns, string? for categorical ones.</summary>
+    public double? NumericValue(int feature, int row) => _numeric[feature][row];
+
+    public string? CategoricalValue(int feature, int row) => Table.Rows[row][_featureSource[feature]];
+
+    /// <summary>Encodes one data row with <see cref="Encoder"/> (unknown levels: all zeros, missing numbers: NaN).</summary>
+    public float[] Encode(int row)
+    {
+        var vector = new float[Encoder.Length];
+        Encoder.Reset(vector);
+        for (var f = 0; f < Features.Count; f++)
+        {
+            if (Features[f].Kind == FeatureKind.Numeric) Encoder.SetNumeric(vector, f, _numeric[f][row]);
+            else Encoder.SetCategorical(vector, f, CategoricalValue(f, row));
+        }
+        return vector;
+    }
+
+    /// <summary>Drift baseline of each feature over the training rows.</summary>
+    public IReadOnlyList<FeatureBaseline> BuildBaseline() =>
+        Features.Select((column, f) => column.Kind == FeatureKind.Numeric
+            ? BaselineBuilder.Numeric(column.Name, Train.Select(r => _numeric[f][r]))
+            : BaselineBuilder.Categorical(column.Name, Train.Select(r => CategoricalValue(f, r)))).ToList();
+
+    /// <summary>
+    /// Checks and splits. <paramref name="firstTestRow"/> set: rows before it train, the rest test (an externally
+    /// made split); else a shuffle seeded with the spec's split seed.
+    /// </summary>
+    public static TrainingData Prepare(TrainingJobSpec spec, CsvTable table, IReadOnlyList<DatasetColumn>? schema, int? firstTestRow = null)
+    {
+        if (!TrainingTasks.All.Contains(spec.Task))
+            throw new TrainingSpecException($"Unknown task '{spec.Task}': expected one of {string.Join(", ", TrainingTasks.All)}.");
+        if (string.IsNullOrWhiteSpace(spec.Label))
+            throw new TrainingSpecException("The spec names no label column.");
+        if (table.Rows.Count == 0)
+            throw new TrainingSpecException("The dataset is empty: it has a header but no data rows.");
+        var labelIndex = table.IndexOf(spec.Label);
+        if (labelIndex < 0)
+            throw new TrainingSpecException($"Label column '{spec.Label}' is not in the dataset (columns: {List(table.Header)}).");
+
+        var featureNames = spec.Features ?? table.Header.Where(h => h != spec.Label).ToList();
+        var unknown = featureNames.Where(f => table.IndexOf(f) < 0).ToList();
+        if (unknown.Count > 0)
+            throw new TrainingSpecException($"Feature column(s) {List(unknown)} not in the dataset (columns: {List(table.Header)}).");
+        if (featureNames.Contains(spec.Label))
+            throw new TrainingSpecException($"The label '{spec.Label}' is also listed as a feature.");
+        if (featureNames.Count == 0)
+            throw new TrainingSpecException("The spec leaves no feature column.");
+        if (featureNames.Distinct(StringComparer.Ordinal).Count() != featureNames.Count)
+            throw new TrainingSpecException("A feature column is listed twice.");
+
+        var types = ColumnValues.ResolveTypes(table, schema);
+        var (classes, labels) = ReadLabels(spec, table, labelIndex, types[spec.Label]);
+        var (train, test) = Split(spec, labels, firstTestRow);
+
+        var features = new List<FeatureColumn>(featureNames.Count);
+        var source = new int[featureNames.Count];
+        var numeric = new double?[featureNames.Count][];
+        for (var f = 0; f < featureNames.Count; f++)
+        {
+            var name = featureNames[f];
+            source[f] = table.IndexOf(name);
+            if (types[name] == ColumnTypes.Numeric)
+            {
+                var values = new double?[table.Rows.Count];
+                for (var r = 0; r < values.Length; r++) values[r] = ColumnValues.Number(table.Rows[r][source[f]], name, r);
+                numeric[f] = values;
+                features.Add(new FeatureColumn(name, FeatureKind.Numeric));
+            }
+            else
+            {
+                numeric[f] = [];
+                var levels = train.Select(r => table.Rows[r][source[f]]).OfType<string>()
+                    .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                features.Add(new FeatureColumn(name, FeatureKind.Categorical, levels));
+            }
+        }
+        return new TrainingData(spec, table, labelIndex, features, source, numeric, classes, labels, train, test);
+    }
+
+    private static (IReadOnlyList<string>? Classes, double[] Labels) ReadLabels(TrainingJobSpec spec, CsvTable table, int labelIndex, string labelType)
+    {
+        var labels = new double[table.Rows.Count];
+        if (spec.Task == TrainingTasks.Regression)
+        {
+            if (labelType != ColumnTypes.Numeric)
+            {
+                var example = ColumnValues.FirstNonNumeric(table, labelIndex);
+                throw new TrainingSpecException($"Task regression needs a numeric label, but '{spec.Label}' is categorical"
+                    + (example is { } e ? $" (data row {e.Row + 1} holds '{e.Value}')." : "."));
+            }
+            for (var r = 0; r < labels.Length; r++)
+                labels[r] = ColumnValues.Number(table.Rows[r][labelIndex], spec.Label, r) ?? double.NaN;
+            return (null, labels);
+        }
+
+        var distinct = table.Rows.Select(row => row[labelIndex]).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        // Numeric labels (0/1, 1..4) sort as numbers, text labels ordinally.
+        var classes = labelType == ColumnTypes.Numeric
+            ? distinct.Where(v => !ColumnValues.IsNumericMissing(v)).OrderBy(v => ColumnValues.TryParseNumber(v, out var d) ? d : double.NaN).ThenBy(v => v, StringComparer.Ordinal).ToList()
+            : distinct.Order(StringComparer.Ordinal).ToList();
+        if (spec.Task == TrainingTasks.Binary)
+        {
+            if (classes.Count != 2)
+                throw new TrainingSpecException($"Task binary needs a label with exactly 2 values, but '{spec.Label}' has {classes.Count}"
+                    + $" ({List(classes.Take(10))}{(classes.Count > 10 ? ", ..." : "")}).");
+            if (spec.PositiveClass is { } positive)
+            {
+                if (!classes.Contains(positive))
+                    throw new TrainingSpecException($"Positive class '{positive}' is not a value of '{spec.Label}' ({List(classes)}).");
+                if (classes[0] == positive) classes.Reverse();
+            }
+        }
+        else if (classes.Count < 2 || classes.Count > MaxClasses)
+        {
+            throw new TrainingSpecException($"Task multiclass needs a label with 2 to {MaxClasses} values, but '{spec.Label}' has {classes.Count}"
+                + (labelType == ColumnTypes.Numeric && classes.Count > MaxClasses ? " (a continuous label: use task regression)." : "."));
+        }
+        var index = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        for (var r = 0; r < labels.Length; r++)
+            labels[r] = table.Rows[r][labelIndex] is { } v && index.TryGetValue(v, out var k) ? k : double.NaN;
+        return (classes, labels);
+    }
+
+    private static (int[] Train, int[] Test) Split(TrainingJobSpec spec, double[] labels, int? firstTestRow)
+    {
+        // Rows without a label can neither train nor be scored.
+        var usable = Enumerable.Range(0, labels.Length).Where(r => !double.IsNaN(labels[r])).ToArray();
+        if (usable.Length < MinRows)
+            throw new TrainingSpecException($"The dataset has {usable.Length} rows with a label; at least {MinRows} are needed.");
+        if (firstTestRow is { } first)
+            return (usable.Where(r => r < first).ToArray(), usable.Where(r => r >= first).ToArray());
+
+        var split = spec.Split ?? new SplitSpec();
+        if (split.TestFraction is <= 0 or >= 1)
+            throw new TrainingSpecException($"Split testFraction must be between 0 and 1 (exclusive), not {split.TestFraction}.");
+        // Fisher-Yates with a seeded Random: the same seed gives the same split on every machine and run.
+        var random = new Random(split.Seed);
+        for (var i = usable.Length - 1; i > 0; i--)
+        {
+            var j = random.Next(i + 1);
+            (usable[i], usable[j]) = (usable[j], usable[i]);
+        }
+        var testCount = Math.Clamp((int)Math.Round(usable.Length * split.TestFraction), 1, usable.Length - 1);
+        var test = usable[..testCount];
+        var train = usable[testCount..];
+        Array.Sort(test);
+        Array.Sort(train);
+        return (train, test);
+    }
+
+    private static string List(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
+}

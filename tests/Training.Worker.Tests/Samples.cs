@@ -1,0 +1,30 @@
+using System.Text.Json;
+using MlOps.Registry.Client;
+using MlOps.Registry.Client.Jobs;
+
+namespace MlOps.Training.Worker.Tests;
+
+/// <summary>The checked-in sample datasets and job specs (samples/ at the repository root).</summary>
+public static class Samples
+{
+    public static readonly string Root = FindRoot();
+
+    public static string Dataset(string name) => Path.Combine(Root, "samples", "datasets", name + ".csv");
+
+    public static TrainingJobSpec Spec(string file) =>
+        JsonSerializer.Deserialize<TrainingJobSpec>(File.ReadAllText(Path.Combine(Root, "samples", "jobs", file)), RegistryJson.Options)
+        ?? throw new InvalidDataException(file);
+
+    public static TrainingJobSpec Ames => Spec("ames_housing.regression.json");
+    public static TrainingJobSpec Credit => Spec("credit_scoring.binary.json");
+    public static TrainingJobSpec Hpc => Spec("hpc_data.multiclass.json");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (Directory.Exists(Path.Combine(dir.FullName, "samples", "datasets"))) return dir.FullName;
+        }
+        throw new DirectoryNotFoundException("samples/datasets not found above " + AppContext.BaseDirectory);
+    }
+}

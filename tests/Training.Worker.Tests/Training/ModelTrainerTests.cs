@@ -1,0 +1,109 @@
+using MlOps.ModelBundle.Features;
+using MlOps.ModelBundle.Scoring;
+using MlOps.Registry.Client.Jobs;
+using MlOps.Training.Worker.Training;
+
+namespace MlOps.Training.Worker.Tests.Training;
+
+/// <summary>The registry-independent trainer on the three real sample datasets.</summary>
+public sealed class ModelTrainerTests
+{
+    private static async Task<TrainingResult> TrainAsync(TrainingJobSpec spec)
+    {
+        await using var csv = File.OpenRead(Samples.Dataset(spec.Dataset.Name));
+        return await ModelTrainer.TrainAsync(spec, csv, schema: null, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Ames_regression_reaches_r2_above_0_85_and_serving_scores_it_the_same()
+    {
+        var result = await TrainAsync(Samples.Ames);
+
+        Assert.True(result.Metrics[MetricNames.R2] > 0.85, $"R2 {result.Metrics[MetricNames.R2]}");
+        Assert.Equal(2344, result.TrainRows);
+        Assert.Equal(586, result.TestRows);
+        Assert.Equal("194277eff83bf330bc4f44f95f191e6331e6fd17428dc98516ca75c2a555cd14", result.DatasetSha256);
+        // "None" is a level of Misc_Feature, not a missing value.
+        var misc = result.Manifest.Features.Single(f => f.Name == "Misc_Feature");
+        Assert.Equal(FeatureKind.Categorical, misc.Kind);
+        Assert.Contains("None", misc.Levels!);
+        Assert.Equal(misc.Levels!.Order(StringComparer.Ordinal), misc.Levels);
+        Assert.Equal(73, result.Manifest.Baseline.Count);
+        Assert.InRange(result.FeatureImportance.Values.Sum(), 0.999, 1.001);
+
+        // The bundle as serving loads it scores the test split to the same RMSE the trainer reported.
+        var rmse = await ServingRmseAsync(result, Samples.Ames);
+        Assert.Equal(result.Metrics[MetricNames.Rmse], rmse, result.Metrics[MetricNames.Rmse] * 1e-4);
+
+        // The learning curve ends where the evaluation ends.
+        var curve = result.LearningCurve.Where(p => p.Key == MetricNames.LearningCurvePrefix + MetricNames.Rmse).ToList();
+        Assert.Equal(300, curve[^1].Step);
+        Assert.Equal(result.Metrics[MetricNames.Rmse], curve[^1].Value, result.Metrics[MetricNames.Rmse] * 1e-4);
+        Assert.True(curve[0].Value > curve[^1].Value);
+    }
+
+    [Fact]
+    public async Task Credit_binary_with_missing_cells_reaches_auc_above_0_8()
+    {
+        var result = await TrainAsync(Samples.Credit);
+
+        Assert.True(result.Metrics[MetricNames.Auc] > 0.8, $"AUC {result.Metrics[MetricNames.Auc]}");
+        Assert.Equal(["good", "bad"], result.Manifest.Classes);
+        foreach (var key in new[] { MetricNames.Accuracy, MetricNames.F1, MetricNames.LogLoss }) Assert.True(result.Metrics.ContainsKey(key), key);
+        var curve = result.LearningCurve.Where(p => p.Key == MetricNames.LearningCurvePrefix + MetricNames.LogLoss).ToList();
+        Assert.Equal(200, curve[^1].Step);
+        Assert.Equal(result.Metrics[MetricNames.LogLoss], curve[^1].Value, 1e-4);
+        Assert.True(curve[0].Value > curve[^1].Value);
+        // Income has 381 empty cells: its baseline keeps them in the missing bin.
+        var income = result.Manifest.Baseline.Single(b => b.Feature == "Income");
+        Assert.True(income.Fractions[income.MissingBin] > 0.05);
+    }
+
+    [Fact]
+    public async Task Hpc_multiclass_reaches_accuracy_above_0_75()
+    {
+        var result = await TrainAsync(Samples.Hpc);
+
+        Assert.True(result.Metrics[MetricNames.MicroAccuracy] > 0.75, $"accuracy {result.Metrics[MetricNames.MicroAccuracy]}");
+        Assert.Equal(["F", "L", "M", "VF"], result.Manifest.Classes);
+        Assert.True(result.Metrics.ContainsKey(MetricNames.MacroAccuracy));
+        Assert.True(result.FeatureImportance.Values.Sum() > 0.99);
+    }
+
+    [Fact]
+    public async Task Same_spec_twice_gives_identical_metrics_and_bundle_sha256()
+    {
+        var spec = Samples.Credit with { Trainer = new TrainerParams(NumberOfIterations: 60, Seed: 7) };
+        var first = await TrainAsync(spec);
+        var second = await TrainAsync(spec);
+
+        Assert.Equal(first.Metrics, second.Metrics);
+        Assert.Equal(first.Sha256, second.Sha256);
+        Assert.Equal(first.Bundle, second.Bundle);
+    }
+
+    [Fact]
+    public async Task Another_split_seed_gives_another_model()
+    {
+        var spec = Samples.Hpc with { Trainer = new TrainerParams(NumberOfIterations: 20) };
+        var first = await TrainAsync(spec);
+        var second = await TrainAsync(spec with { Split = new SplitSpec(0.2, Seed: 1) });
+
+        Assert.NotEqual(first.Sha256, second.Sha256);
+    }
+
+    private static async Task<double> ServingRmseAsync(TrainingResult result, TrainingJobSpec spec)
+    {
+        await using var bundle = new MemoryStream(result.Bundle);
+        var model = await ScoringModel.LoadAsync(bundle, CancellationToken.None);
+        await using var csv = File.OpenRead(Samples.Dataset(spec.Dataset.Name));
+        var data = TrainingData.Prepare(spec, await CsvTable.ReadAsync(csv, CancellationToken.None), null);
+        var sum = 0.0;
+        foreach (var row in data.Test)
+        {
+            var error = model.Predict(data.Encode(row)).Value!.Value - data.Labels[row];
+            sum += error * error;
+        }
+        return Math.Sqrt(sum / data.Test.Length);
+    }
+}
