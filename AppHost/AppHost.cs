@@ -66,9 +66,9 @@ IResourceBuilder<ParameterResource> AddSecret(string name, int minLength) =>
 /// <summary>The quickstart job under samples/ (owned by Training.Worker) and the model it registers.</summary>
 internal static class SampleJob
 {
-    public const string Dataset = "credit-scoring";
-    public const string DatasetFile = "credit_scoring.csv";
-    public const string SpecFile = "credit-scoring.job.json";
+    public const string Dataset = "credit_scoring";
+    public const string DatasetFile = "datasets/credit_scoring.csv";
+    public const string SpecFile = "jobs/credit_scoring.binary.json";
     public const string Model = "credit-risk";
     public const string Alias = "production";
 }

@@ -5,7 +5,7 @@
 # waits for the model's alias to be set, prints a prediction from serving, then keeps everything running
 # until Ctrl-C and stops it all (services, PostgreSQL, S3 and their data).
 #
-#   bash scripts/run-local.sh                 # sample job: samples/jobs/credit-scoring.json
+#   bash scripts/run-local.sh                 # sample job: samples/jobs/credit_scoring.binary.json
 #   MLOPS_SPEC=samples/jobs/x.json MLOPS_DATASET=samples/datasets/x.csv bash scripts/run-local.sh
 #   MLOPS_EXIT_AFTER_PREDICTION=1 bash scripts/run-local.sh   # stop after the prediction (smoke run)
 # Ports: REGISTRY_PORT/WORKER_PORT/SERVING_PORT (default 5100/5101/5102; a free port when taken).
@@ -15,7 +15,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY="python3 $ROOT/scripts/local/mlops.py"
-SPEC=${MLOPS_SPEC:-samples/jobs/credit-scoring.json}
+SPEC=${MLOPS_SPEC:-samples/jobs/credit_scoring.binary.json}
 DATASET=${MLOPS_DATASET:-samples/datasets/credit_scoring.csv}
 CONFIGURATION=${CONFIGURATION:-Release}
 LOGS="$ROOT/.local/run"

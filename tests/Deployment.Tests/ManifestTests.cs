@@ -181,6 +181,22 @@ public sealed partial class ManifestTests
         Assert.DoesNotContain(projects, p => p.StartsWith("AppHost", StringComparison.OrdinalIgnoreCase));
     }
 
+    [Fact]
+    public void Serving_serves_the_model_the_sample_job_registers()
+    {
+        var appHost = RepoFiles.Read("AppHost", "AppHost.cs");
+        var specFile = Regex.Match(appHost, "SpecFile = \"([^\"]+)\"").Groups[1].Value;
+        var datasetFile = Regex.Match(appHost, "DatasetFile = \"([^\"]+)\"").Groups[1].Value;
+        Assert.True(File.Exists(RepoFiles.PathOf("samples", datasetFile)), $"samples/{datasetFile}");
+
+        using var spec = JsonDocument.Parse(RepoFiles.Read("samples", specFile));
+        var register = spec.RootElement.GetProperty("register");
+        var serving = _manifest.Env("serving-api");
+        Assert.Equal(register.GetProperty("model").GetString(), serving["Serving__Models__0__Name"]);
+        Assert.Equal(register.GetProperty("alias").GetString(), serving["Serving__Models__0__Alias"]);
+        Assert.Contains($"Dataset = \"{spec.RootElement.GetProperty("dataset").GetProperty("name").GetString()}\"", appHost);
+    }
+
     [GeneratedRegex("(?:Password|SecretKey|AccessKey|ApiKey)=(?<v>[^;]*)", RegexOptions.IgnoreCase)]
     private static partial Regex CredentialInValue();
 
