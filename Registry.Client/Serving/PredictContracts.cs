@@ -8,8 +8,8 @@ namespace MlOps.Registry.Client.Serving;
 /// numbers, categories as strings, null for a missing value. Every input column must be present.
 /// </summary>
 public sealed record PredictRequest(
-    IReadOnlyDictionary<string, object?>? Features = null,
-    IReadOnlyList<IReadOnlyDictionary<string, object?>>? Instances = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, object?>? Features = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<IReadOnlyDictionary<string, object?>>? Instances = null)
 {
     public static PredictRequest Single(IReadOnlyDictionary<string, object?> row) => new(Features: row);
 

@@ -26,15 +26,23 @@ public static class RowParser
             var found = false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
+                var single = reader.ValueTextEquals("features"u8);
+                if (!single && !reader.ValueTextEquals("instances"u8))
+                {
+                    error = new InputError($"Unknown member '{reader.GetString()}': send \"features\" or \"instances\".");
+                    return false;
+                }
+                // A null member is as good as absent (clients that serialize both members send one as null).
+                if (!reader.Read() || reader.TokenType == JsonTokenType.Null) continue;
                 if (found)
                 {
                     error = new InputError("Send either \"features\" or \"instances\", once.");
                     return false;
                 }
                 found = true;
-                if (reader.ValueTextEquals("features"u8))
+                if (single)
                 {
-                    if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                    if (reader.TokenType != JsonTokenType.StartObject)
                     {
                         error = new InputError("\"features\" must be an object of column -> value.", 0);
                         return false;
@@ -42,15 +50,7 @@ public static class RowParser
                     if (!TryReadRow(ref reader, schema, scratch, 0, out error)) return false;
                     scratch.Count = 1;
                 }
-                else if (reader.ValueTextEquals("instances"u8))
-                {
-                    if (!TryReadRows(ref reader, schema, scratch, maxRows, out error)) return false;
-                }
-                else
-                {
-                    error = new InputError($"Unknown member '{reader.GetString()}': send \"features\" or \"instances\".");
-                    return false;
-                }
+                else if (!TryReadRows(ref reader, schema, scratch, maxRows, out error)) return false;
             }
             if (!found)
             {
@@ -71,7 +71,7 @@ public static class RowParser
 
     private static bool TryReadRows(ref Utf8JsonReader reader, InputSchema schema, PredictScratch scratch, int maxRows, out InputError error)
     {
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+        if (reader.TokenType != JsonTokenType.StartArray)
         {
             error = new InputError("\"instances\" must be an array of rows.");
             return false;
