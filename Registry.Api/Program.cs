@@ -1,6 +1,7 @@
 using MlOps.Registry.Api.Datasets;
 using MlOps.Registry.Api.Experiments;
 using MlOps.Registry.Api.Infrastructure;
+using MlOps.Registry.Api.Models;
 using MlOps.Registry.Api.Runs;
 using MlOps.ServiceDefaults;
 
@@ -22,6 +23,8 @@ app.MapExperimentsApi();
 var limits = app.Services.GetRequiredService<BodyLimitOptions>();
 app.MapRunsApi(limits);
 app.MapDatasetsApi(limits);
+app.MapModelsApi(limits);
+app.MapAliasesApi();
 
 app.Run();
 

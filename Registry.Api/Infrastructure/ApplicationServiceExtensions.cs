@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using MlOps.Registry.Api.Auth;
 using MlOps.Registry.Api.Data;
+using MlOps.Registry.Api.Models;
 using MlOps.Registry.Api.Runs;
 using MlOps.Registry.Api.Storage;
 using Npgsql;
@@ -23,6 +24,7 @@ public static class ApplicationServiceExtensions
         services.AddScoped<RunReader>();
         services.AddSingleton<MetricWriter>();
         services.AddSingleton<RunSearch>();
+        services.AddSingleton<AliasSignal>();
 
         var limits = new BodyLimitOptions();
         configuration.GetSection("Limits").Bind(limits);

@@ -32,7 +32,18 @@ public class RegistryApiFactory : WebApplicationFactory<Program>
     public const string ReaderKey = "test-reader-key";
 
     private readonly Dictionary<string, string?> extraSettings = new();
+    private readonly bool ownsDatabase = true;
     private bool kestrel;
+
+    /// <summary>A second replica: its own host on the same database and bucket as <paramref name="replicaOf"/>.</summary>
+    public RegistryApiFactory(RegistryApiFactory replicaOf)
+    {
+        Services_ = replicaOf.Services_;
+        DatabaseName = replicaOf.DatabaseName;
+        Bucket = replicaOf.Bucket;
+        ConnectionString = replicaOf.ConnectionString;
+        ownsDatabase = false;
+    }
 
     public RegistryApiFactory()
     {
@@ -132,6 +143,10 @@ public class RegistryApiFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         GC.SuppressFinalize(this);
+        if (!ownsDatabase)
+        {
+            return;
+        }
         NpgsqlConnection.ClearAllPools();
         try
         {

@@ -1,0 +1,65 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using MlOps.Registry.Api.Data;
+using MlOps.Registry.Client.Models;
+
+namespace MlOps.Registry.Api.Models;
+
+/// <summary>Reading models and versions, shared by the model, alias and job endpoints.</summary>
+public static class ModelLookup
+{
+    public static ModelVersion ToContract(this ModelVersionEntity v, string model) => new(
+        model, v.Version, v.Status, v.RunId,
+        v.DatasetName is null || v.DatasetVersion is null ? null : new DatasetVersionRef(v.DatasetName, v.DatasetVersion.Value),
+        v.Task, v.Label, Json.Read<List<FeatureSchema>>(v.InputSchemaJson), Json.Read<Dictionary<string, double>>(v.MetricsJson),
+        v.Sha256, v.SizeBytes, v.Description, Json.ReadStringMap(v.TagsJson), v.CreatedAt);
+
+    public static async Task<RegisteredModel?> GetModelAsync(RegistryDbContext db, string name, CancellationToken ct)
+    {
+        var model = await db.Models.AsNoTracking().FirstOrDefaultAsync(m => m.Name == name, ct);
+        if (model is null)
+        {
+            return null;
+        }
+        var latest = await db.ModelVersions.Where(v => v.ModelId == model.Id).MaxAsync(v => (int?)v.Version, ct) ?? 0;
+        var aliases = await db.ModelAliases.AsNoTracking().Where(a => a.ModelId == model.Id).ToDictionaryAsync(a => a.Alias, a => a.Version, ct);
+        return new RegisteredModel(model.Name, model.Description, latest, aliases, model.CreatedAt);
+    }
+
+    /// <summary>Finds a version by number or "latest"; the error is a ready 400/404.</summary>
+    public static async Task<(ModelVersionEntity? Version, ProblemHttpResult? Error)> FindVersionAsync(
+        RegistryDbContext db, string model, string version, CancellationToken ct)
+    {
+        if (!Names.IsValid(model))
+        {
+            return (null, Problems.InvalidName("Model name"));
+        }
+        int? number = null;
+        if (version != "latest")
+        {
+            if (!int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
+            {
+                return (null, Problems.BadRequest("version must be a positive integer or 'latest'."));
+            }
+            number = n;
+        }
+        var query = from v in db.ModelVersions.AsNoTracking()
+                    join m in db.Models on v.ModelId equals m.Id
+                    where m.Name == model
+                    select v;
+        var found = number is { } exact
+            ? await query.FirstOrDefaultAsync(v => v.Version == exact, ct)
+            : await query.OrderByDescending(v => v.Version).FirstOrDefaultAsync(ct);
+        return found is null ? (null, Problems.NotFound($"Model '{model}' has no version {version}.")) : (found, null);
+    }
+
+    /// <summary>Creates the model row when missing and locks it: version numbers and alias moves are serialized per model.</summary>
+    public static async Task<ModelEntity> LockOrCreateAsync(RegistryDbContext db, string name, string? description, CancellationToken ct)
+    {
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO models (id, name, description, created_at) VALUES ({Guid.CreateVersion7()}, {name}, {description}, {DateTimeOffset.UtcNow})
+            ON CONFLICT (name) DO NOTHING
+            """, ct);
+        return await db.Models.FromSql($"SELECT * FROM models WHERE name = {name} FOR UPDATE").SingleAsync(ct);
+    }
+}
