@@ -37,7 +37,7 @@ var worker = builder.AddProject<Projects.Training_Worker>("training-worker", lau
     .WithEnvironment("Registry__ApiKey", trainerKey)
     .WithReplicas(2);
 
-builder.AddProject<Projects.Serving_Api>("serving-api", launchProfileName: null)
+var serving = builder.AddProject<Projects.Serving_Api>("serving-api", launchProfileName: null)
     .WithHttpEndpoint()
     .WithExternalHttpEndpoints()
     .WithReference(registryApi).WaitFor(registryApi)
@@ -46,11 +46,16 @@ builder.AddProject<Projects.Serving_Api>("serving-api", launchProfileName: null)
     .WithEnvironment("Serving__Models__0__Alias", SampleJob.Alias)
     .WithReplicas(2);
 
-// F5 ends with a served model: on a local run the worker submits the checked-in sample job on first
-// start. Only in run mode: these are paths on the developer's machine, meaningless in a published
-// manifest (a cluster gets its jobs through the registry API).
+// Run mode only, so none of it reaches the manifest. F5 ends with a served model: the worker submits the
+// checked-in sample job on first start (paths on the developer's machine; a cluster gets its jobs through
+// the registry API). Without launch profiles the services would start as Production: pass the
+// AppHost's environment on instead.
 if (builder.ExecutionContext.IsRunMode)
 {
+    foreach (var project in new[] { registryApi, worker, serving })
+    {
+        project.WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName);
+    }
     var samples = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "samples"));
     worker
         .WithEnvironment("Worker__Bootstrap__DatasetName", SampleJob.Dataset)
