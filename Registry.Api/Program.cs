@@ -1,6 +1,7 @@
 using MlOps.Registry.Api.Datasets;
 using MlOps.Registry.Api.Experiments;
 using MlOps.Registry.Api.Infrastructure;
+using MlOps.Registry.Api.Jobs;
 using MlOps.Registry.Api.Models;
 using MlOps.Registry.Api.Runs;
 using MlOps.ServiceDefaults;
@@ -25,6 +26,7 @@ app.MapRunsApi(limits);
 app.MapDatasetsApi(limits);
 app.MapModelsApi(limits);
 app.MapAliasesApi();
+app.MapJobsApi();
 
 app.Run();
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using MlOps.Registry.Api.Auth;
 using MlOps.Registry.Api.Data;
@@ -122,14 +121,9 @@ public static class DatasetsApi
         {
             return (null, Problems.InvalidName("Dataset name"));
         }
-        int? number = null;
-        if (version != "latest")
+        if (!VersionParam.TryParse(version, out var number))
         {
-            if (!int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
-            {
-                return (null, Problems.BadRequest("version must be a positive integer or 'latest'."));
-            }
-            number = n;
+            return (null, VersionParam.Invalid());
         }
         var query = from v in db.DatasetVersions.AsNoTracking()
                     join d in db.Datasets on v.DatasetId equals d.Id

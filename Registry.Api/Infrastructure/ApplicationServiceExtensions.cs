@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using MlOps.Registry.Api.Auth;
 using MlOps.Registry.Api.Data;
+using MlOps.Registry.Api.Jobs;
 using MlOps.Registry.Api.Models;
 using MlOps.Registry.Api.Runs;
 using MlOps.Registry.Api.Storage;
@@ -25,6 +26,7 @@ public static class ApplicationServiceExtensions
         services.AddSingleton<MetricWriter>();
         services.AddSingleton<RunSearch>();
         services.AddSingleton<AliasSignal>();
+        services.AddSingleton<JobQueue>();
 
         var limits = new BodyLimitOptions();
         configuration.GetSection("Limits").Bind(limits);
@@ -35,6 +37,7 @@ public static class ApplicationServiceExtensions
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         services.AddOpenApi();
         services.AddHostedService<RegistryInitializer>();
+        services.AddHostedService<JobQueueMetrics>();
         services.AddHealthChecks()
             .AddCheck<PostgresReadinessCheck>("postgresql")
             .AddCheck<S3ReadinessCheck>("s3");

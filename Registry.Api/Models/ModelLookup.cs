@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using MlOps.Registry.Api.Data;
 using MlOps.Registry.Client.Models;
@@ -34,14 +33,9 @@ public static class ModelLookup
         {
             return (null, Problems.InvalidName("Model name"));
         }
-        int? number = null;
-        if (version != "latest")
+        if (!VersionParam.TryParse(version, out var number))
         {
-            if (!int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
-            {
-                return (null, Problems.BadRequest("version must be a positive integer or 'latest'."));
-            }
-            number = n;
+            return (null, VersionParam.Invalid());
         }
         var query = from v in db.ModelVersions.AsNoTracking()
                     join m in db.Models on v.ModelId equals m.Id
