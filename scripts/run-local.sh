@@ -9,8 +9,8 @@
 #   MLOPS_SPEC=samples/jobs/x.json MLOPS_DATASET=samples/datasets/x.csv bash scripts/run-local.sh
 #   MLOPS_EXIT_AFTER_PREDICTION=1 bash scripts/run-local.sh   # stop after the prediction (smoke run)
 # Ports: REGISTRY_PORT/WORKER_PORT/SERVING_PORT (default 5100/5101/5102; a free port when taken).
-# Logs: .local/run/*.log. Needs: .NET 10 SDK, PostgreSQL, node+npm, python3, curl
-# (scripts/install-prerequisites.sh installs them on Debian).
+# Logs: .local/run/*.log. Needs the .NET 10 SDK; PostgreSQL, node+npm (S3 server), python3, curl and
+# libgomp1 are installed by scripts/install-prerequisites.sh when missing (Debian, as root).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -22,6 +22,7 @@ LOGS="$ROOT/.local/run"
 export SVC_ROOT=${SVC_ROOT:-/tmp/mlops-local-$$}
 [ -f "$SPEC" ] || { echo "job spec $SPEC not found (set MLOPS_SPEC)" >&2; exit 2; }
 [ -f "$DATASET" ] || { echo "dataset $DATASET not found (set MLOPS_DATASET)" >&2; exit 2; }
+bash scripts/install-prerequisites.sh >/dev/null
 
 say() { printf '\033[1m[run-local]\033[0m %s\n' "$*"; }
 key() { LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32 || true; }
