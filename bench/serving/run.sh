@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# bench/serving/run.sh: ONE run of the serving load test: the peers (../shared/bench/peers: flask-xgb,
+# fastapi-xgb, kestrel-ceiling) one at a time, then Serving.Api (Release) serving an Ames LightGBM bundle
+# trained by Training.Worker's trainer, each loaded by the peers' bench.sh (wrk, 2 threads, 32 connections,
+# single row and 100-row batch, same request bodies), then a table with our ratios to each peer.
+#
+# Environment:
+#   PEERS        peers to run [flask-sync flask-gthread fastapi fastapi-nodelay kestrel]; "" = only Serving.Api
+#   PEERS_DIR    [<repo>/../shared/bench/peers]     SKIP_SETUP=1 skips the peers' setup.sh (apt, build)
+#   OUT_DIR      [bench/serving/results/<UTC timestamp>]
+#   PORT         Serving.Api port [8106]
+#   bench.sh / run_all.sh settings pass through: THREADS CONNS DURATION WARMUP QUIET_MAX_BUSY QUIET_WAIT ...
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+PEERS_DIR="${PEERS_DIR:-$(cd "$REPO/../shared/bench/peers" && pwd)}"
+DATASET="${DATASET:-$(cd "$REPO/../shared/datasets" && pwd)/ames_housing.csv}"
+OUT_DIR="${OUT_DIR:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)}"
+PORT="${PORT:-8106}"
+PEERS="${PEERS-flask-sync flask-gthread fastapi fastapi-nodelay kestrel}"
+QUIET_MAX_BUSY="${QUIET_MAX_BUSY:-15}"
+QUIET_WAIT="${QUIET_WAIT:-180}"
+mkdir -p "$OUT_DIR"
+export PEER_ARTIFACTS="$PEERS_DIR/artifacts"
+
+log() { echo "[$(date -u +%H:%M:%S)] $*"; }
+
+host_busy_pct() {
+  local b0 t0 b1 t1
+  read -r b0 t0 < <(awk '/^cpu / {t=0; for (i=2;i<=NF;i++) t+=$i; print t-$5-$6, t}' /proc/stat)
+  sleep "$1"
+  read -r b1 t1 < <(awk '/^cpu / {t=0; for (i=2;i<=NF;i++) t+=$i; print t-$5-$6, t}' /proc/stat)
+  echo $(( t1 > t0 ? 100 * (b1 - b0) / (t1 - t0) : 0 ))
+}
+
+wait_quiet() {  # as run_all.sh: wait (bounded) for other work on the machine to stop
+  local waited=0 busy
+  while :; do
+    busy=$(host_busy_pct 2)
+    ((busy <= QUIET_MAX_BUSY)) && { ((waited == 0)) || log "  machine quiet after ${waited}s"; return 0; }
+    ((waited == 0)) && log "  machine ${busy}% busy with other processes; waiting up to ${QUIET_WAIT}s"
+    ((waited >= QUIET_WAIT)) && { log "  still ${busy}% busy after ${waited}s; measuring anyway"; return 0; }
+    waited=$((waited + 2))
+  done
+}
+
+# ---- 1. peers (their own harness: trains the XGBoost model, writes artifacts/ with the request bodies) ----
+[[ "${SKIP_SETUP:-0}" == 1 ]] || bash "$PEERS_DIR/setup.sh" > "$OUT_DIR/peers-setup.log" 2>&1
+if [[ -n "$PEERS" ]]; then
+  log "=== peers: $PEERS"
+  PEERS="$PEERS" OUT_DIR="$OUT_DIR/peers" QUIET_MAX_BUSY="$QUIET_MAX_BUSY" QUIET_WAIT="$QUIET_WAIT" \
+    bash "$PEERS_DIR/run_all.sh" 1 | tee "$OUT_DIR/peers.log"
+elif [[ ! -f "$PEER_ARTIFACTS/sample_row.json" ]]; then
+  (cd "$PEERS_DIR" && /usr/bin/python3 train.py "$DATASET" Sale_Price --out "$PEER_ARTIFACTS") > "$OUT_DIR/peers-train.txt"
+fi
+
+# ---- 2. Serving.Api: Release build, Ames bundle from Training.Worker's trainer, offline (BundlePath) serving ----
+log "=== Serving.Api: build (Release) and train the Ames bundle"
+dotnet publish "$REPO/Serving.Api/Serving.Api.csproj" -c Release -o "$OUT_DIR/build/serving" --nologo -v quiet
+dotnet build "$HERE/BundleTool/BundleTool.csproj" -c Release -o "$OUT_DIR/build/bundletool" --nologo -v quiet
+dotnet "$OUT_DIR/build/bundletool/MlOps.Bench.BundleTool.dll" "$DATASET" Sale_Price "$OUT_DIR/model" "$PEER_ARTIFACTS/sample_row.json" \
+  | tee "$OUT_DIR/serving.train.txt"
+
+log "=== Serving.Api on 127.0.0.1:$PORT"
+if ss -Hltn "sport = :$PORT" | grep -q .; then echo "port $PORT is already in use" >&2; exit 1; fi
+Serving__Models__0__Name=ames Serving__Models__0__BundlePath="$OUT_DIR/model/model.bundle.zip" \
+  ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+  dotnet "$OUT_DIR/build/serving/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$PORT" > "$OUT_DIR/serving.server.log" 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  kill -0 "$pid" 2>/dev/null || { echo "Serving.Api exited; see $OUT_DIR/serving.server.log" >&2; exit 1; }
+  curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { echo "Serving.Api never became ready" >&2; exit 1; }
+
+# The same sample row the peers are checked with: our answer must equal our offline model's.
+got=$(curl -s -H 'Content-Type: application/json' --data-binary @"$PEER_ARTIFACTS/sample_row.json" "http://127.0.0.1:$PORT/predict")
+/usr/bin/python3 - "$got" "$OUT_DIR/model/expected.json" <<'PY'
+import json, sys
+got = json.loads(sys.argv[1])["predictions"][0]["value"]
+want = json.load(open(sys.argv[2]))["sample_row"]
+ok = abs(got - want) <= 1e-5 * max(1.0, abs(want))
+print(f"  prediction check: served {got} expected {want} -> {'ok' if ok else 'MISMATCH'}")
+sys.exit(0 if ok else 1)
+PY
+
+for mode in single batch; do
+  wait_quiet
+  SAMPLE_PID="$pid" RESULT_FILE="$OUT_DIR/serving.$mode.result" RAW_FILE="$OUT_DIR/serving.$mode.wrk.txt" ENDPOINT=/predict \
+    bash "$PEERS_DIR/bench.sh" "$PORT" "$mode" | sed 's/^/  /'
+  sed -i "s|\$| peer=serving-api round=1 port=$PORT|" "$OUT_DIR/serving.$mode.result"
+done
+curl -s "http://127.0.0.1:$PORT/metrics" > "$OUT_DIR/serving.metrics.txt" || true
+kill "$pid"; wait "$pid" 2>/dev/null || true
+trap - EXIT
+
+# ---- 3. table ----
+/usr/bin/python3 "$HERE/summarize.py" "$OUT_DIR" | tee "$OUT_DIR/results.md"
