@@ -8,6 +8,7 @@
 #   bash scripts/run-local.sh                 # sample job: samples/jobs/credit_scoring.binary.json
 #   MLOPS_SPEC=samples/jobs/x.json MLOPS_DATASET=samples/datasets/x.csv bash scripts/run-local.sh
 #   MLOPS_EXIT_AFTER_PREDICTION=1 bash scripts/run-local.sh   # stop after the prediction (smoke run)
+#   MLOPS_BOOTSTRAP=1 MLOPS_WORKERS=2 bash scripts/run-local.sh  # as the AppHost: 2 workers, which submit the job
 # Ports: REGISTRY_PORT/WORKER_PORT/SERVING_PORT (default 5100/5101/5102; a free port when taken).
 # Logs: .local/run/*.log. Needs the .NET 10 SDK; PostgreSQL, node+npm (S3 server), python3, curl and
 # libgomp1 are installed by scripts/install-prerequisites.sh when missing (Debian, as root).
@@ -30,6 +31,7 @@ port() { # the default when free, else any free loopback port
   python3 - "$1" <<'PY'
 import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Kestrel: a port in TIME_WAIT is free
 try: s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError: s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
@@ -96,37 +98,50 @@ start registry-api Registry.Api "$REGISTRY" \
   Auth__Keys__Admin="$ADMIN_KEY" Auth__Keys__Trainer="$TRAINER_KEY" Auth__Keys__Reader="$READER_KEY"
 wait_for "$REGISTRY/health" "registry-api health" 120
 
-start training-worker Training.Worker "$WORKER" \
-  services__registry-api__http__0="$REGISTRY" Registry__ApiKey="$TRAINER_KEY"
+# MLOPS_BOOTSTRAP=1: what F5 in the AppHost does instead of the curl calls below: the workers get the
+# Worker__Bootstrap__* keys and submit the sample job themselves (idempotently, however many there are).
+bootstrap=()
+[ -n "${MLOPS_BOOTSTRAP:-}" ] && bootstrap=(Worker__Bootstrap__DatasetName="$DATASET_NAME"
+  Worker__Bootstrap__DatasetPath="$ROOT/$DATASET" Worker__Bootstrap__SpecPath="$ROOT/$SPEC")
+for i in $(seq "${MLOPS_WORKERS:-1}"); do # MLOPS_WORKERS=2: the AppHost's replica count
+  url=$WORKER; ((i == 1)) || url="http://127.0.0.1:$(port 0)"
+  start "training-worker$( ((i == 1)) || echo "-$i")" Training.Worker "$url" \
+    services__registry-api__http__0="$REGISTRY" Registry__ApiKey="$TRAINER_KEY" "${bootstrap[@]}"
+  wait_for "$url/alive" "training-worker $i" 60
+done
 start serving-api Serving.Api "$SERVING" \
   services__registry-api__http__0="$REGISTRY" Registry__ApiKey="$READER_KEY" \
   Serving__Models__0__Name="$MODEL" Serving__Models__0__Alias="$ALIAS"
-wait_for "$WORKER/alive" "training-worker" 60
 wait_for "$SERVING/alive" "serving-api" 60
 
-say "uploading $DATASET as dataset '$DATASET_NAME'"
-curl -fsS -X PUT -H "Authorization: Bearer $TRAINER_KEY" -H "Content-Type: text/csv" \
-  --data-binary "@$DATASET" "$REGISTRY/api/v1/datasets/$DATASET_NAME" \
-  | $PY get version.version | sed 's/^/[run-local] dataset version: /'
+if [ -n "${MLOPS_BOOTSTRAP:-}" ]; then
+  say "the workers submit $SPEC themselves; waiting for $MODEL@$ALIAS (timeout ${MLOPS_TRAIN_TIMEOUT:-900} s)"
+  wait_for "$REGISTRY/api/v1/models/$MODEL/aliases/$ALIAS" "alias $MODEL@$ALIAS" "${MLOPS_TRAIN_TIMEOUT:-900}" "$READER_KEY"
+else
+  say "uploading $DATASET as dataset '$DATASET_NAME'"
+  curl -fsS -X PUT -H "Authorization: Bearer $TRAINER_KEY" -H "Content-Type: text/csv" \
+    --data-binary "@$DATASET" "$REGISTRY/api/v1/datasets/$DATASET_NAME" \
+    | $PY get version | sed "s/^/[run-local] dataset version: /"
 
-say "submitting $SPEC"
-job=$($PY submit "$SPEC" "run-local-$(sha256sum "$SPEC" | cut -c1-16)" \
-  | curl -fsS -X POST -H "Authorization: Bearer $TRAINER_KEY" -H "Content-Type: application/json" --data-binary @- "$REGISTRY/api/v1/jobs")
-JOB_ID=$(echo "$job" | $PY get id)
-say "job $JOB_ID queued; training (timeout ${MLOPS_TRAIN_TIMEOUT:-900} s)"
-started=$SECONDS last=""
-while :; do
-  job=$(curl -fsS -H "Authorization: Bearer $READER_KEY" "$REGISTRY/api/v1/jobs/$JOB_ID")
-  status=$(echo "$job" | $PY get status)
-  [ "$status" != "$last" ] && say "job $status after $((SECONDS - started)) s" && last=$status
-  case $status in
-    completed) break ;;
-    failed) echo "job failed: $(echo "$job" | $PY get error)" >&2; exit 1 ;;
-  esac
-  ((SECONDS - started < ${MLOPS_TRAIN_TIMEOUT:-900})) || { echo "training timed out" >&2; exit 1; }
-  sleep 2
-done
-say "model $MODEL version $(echo "$job" | $PY get modelVersion), promoted: $(echo "$job" | $PY get promoted)"
+  say "submitting $SPEC"
+  job=$($PY submit "$SPEC" "run-local-$(sha256sum "$SPEC" | cut -c1-16)" \
+    | curl -fsS -X POST -H "Authorization: Bearer $TRAINER_KEY" -H "Content-Type: application/json" --data-binary @- "$REGISTRY/api/v1/jobs")
+  JOB_ID=$(echo "$job" | $PY get id)
+  say "job $JOB_ID queued; training (timeout ${MLOPS_TRAIN_TIMEOUT:-900} s)"
+  started=$SECONDS last=""
+  while :; do
+    job=$(curl -fsS -H "Authorization: Bearer $READER_KEY" "$REGISTRY/api/v1/jobs/$JOB_ID")
+    status=$(echo "$job" | $PY get status)
+    [ "$status" != "$last" ] && say "job $status after $((SECONDS - started)) s" && last=$status
+    case $status in
+      completed) break ;;
+      failed) echo "job failed: $(echo "$job" | $PY get error)" >&2; exit 1 ;;
+    esac
+    ((SECONDS - started < ${MLOPS_TRAIN_TIMEOUT:-900})) || { echo "training timed out" >&2; exit 1; }
+    sleep 2
+  done
+  say "model $MODEL version $(echo "$job" | $PY get modelVersion), promoted: $(echo "$job" | $PY get promoted)"
+fi
 wait_for "$REGISTRY/api/v1/models/$MODEL/aliases/$ALIAS" "alias $MODEL@$ALIAS" 60 "$READER_KEY"
 say "$MODEL@$ALIAS -> version $(curl -fsS -H "Authorization: Bearer $READER_KEY" "$REGISTRY/api/v1/models/$MODEL/aliases/$ALIAS" | $PY get version)"
 wait_for "$SERVING/health" "serving-api to load the model" 180

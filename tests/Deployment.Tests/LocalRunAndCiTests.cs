@@ -11,7 +11,7 @@ public sealed class LocalRunAndCiTests
     public void Run_local_supplies_the_keys_the_AppHost_supplies(string resource, string[] keys)
     {
         var script = RepoFiles.Read("scripts", "run-local.sh");
-        Assert.Contains($"start {resource} ", script);
+        Assert.Matches($"start \"?{System.Text.RegularExpressions.Regex.Escape(resource)}", script);
         foreach (var key in keys)
         {
             Assert.Contains(key.Replace(":", "__") + "=", script);
