@@ -197,6 +197,24 @@ public sealed partial class ManifestTests
         Assert.Contains($"Dataset = \"{spec.RootElement.GetProperty("dataset").GetProperty("name").GetString()}\"", appHost);
     }
 
+    [Fact]
+    public void Service_bindings_come_from_the_AppHost_alone()
+    {
+        // Aspire adds an endpoint per Kestrel:Endpoints entry of a project's appsettings (launch profiles are
+        // excluded in AppHost.cs): one there would change the published bindings behind the manifest's back.
+        foreach (var (name, project) in _manifest.OfType("project.v0"))
+        {
+            var folder = Path.GetDirectoryName(RepoFiles.PathOf(project.GetProperty("path").GetString()!))!;
+            foreach (var settings in Directory.EnumerateFiles(folder, "appsettings*.json"))
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(settings), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                Assert.False(doc.RootElement.TryGetProperty("Kestrel", out var kestrel) && kestrel.TryGetProperty("Endpoints", out _), $"{settings} defines Kestrel:Endpoints");
+            }
+            Assert.Equal(["http"], _manifest[name].GetProperty("bindings").EnumerateObject().Select(b => b.Name));
+        }
+        Assert.Equal(3, Regex.Matches(RepoFiles.Read("AppHost", "AppHost.cs"), @"launchProfileName: null\)\s*\.WithHttpEndpoint\(\)").Count);
+    }
+
     [GeneratedRegex("(?:Password|SecretKey|AccessKey|ApiKey)=(?<v>[^;]*)", RegexOptions.IgnoreCase)]
     private static partial Regex CredentialInValue();
 
