@@ -35,6 +35,7 @@ var worker = builder.AddProject<Projects.Training_Worker>("training-worker", lau
     .WithHttpEndpoint()
     .WithReference(registryApi).WaitFor(registryApi)
     .WithEnvironment("Registry__ApiKey", trainerKey)
+    .WithHttpHealthCheck("/health")
     .WithReplicas(2);
 
 var serving = builder.AddProject<Projects.Serving_Api>("serving-api", launchProfileName: null)
@@ -44,6 +45,7 @@ var serving = builder.AddProject<Projects.Serving_Api>("serving-api", launchProf
     .WithEnvironment("Registry__ApiKey", readerKey)
     .WithEnvironment("Serving__Models__0__Name", SampleJob.Model)
     .WithEnvironment("Serving__Models__0__Alias", SampleJob.Alias)
+    .WithHttpHealthCheck("/health") // unhealthy until a model is loaded: the dashboard shows when F5 is done
     .WithReplicas(2);
 
 // Run mode only, so none of it reaches the manifest. F5 ends with a served model: the worker submits the
