@@ -37,15 +37,28 @@ public sealed class RunTagEntity
     public required string Value { get; set; }
 }
 
-/// <summary>Written by binary COPY (Runs/MetricWriter), read by EF.</summary>
-public sealed class MetricEntity
+/// <summary>
+/// One ingested batch of one metric key, as parallel arrays (steps[i], values[i], timestamps[i]): a 100k-point batch
+/// is a handful of rows, which is what makes 100k+ points/s possible (see bench/registry). History unnests them.
+/// </summary>
+public sealed class MetricChunkEntity
 {
     public long Id { get; set; }
     public Guid RunId { get; set; }
     public required string Key { get; set; }
+    public required long[] Steps { get; set; }
+    public required double[] Values { get; set; }
+    public required DateTime[] Timestamps { get; set; }
+}
+
+/// <summary>Per run and key, the point at the highest step (latest timestamp on ties): what runs show and search filters on.</summary>
+public sealed class LatestMetricEntity
+{
+    public Guid RunId { get; set; }
+    public required string Key { get; set; }
     public double Value { get; set; }
     public long Step { get; set; }
-    public DateTimeOffset Timestamp { get; set; }
+    public DateTime Timestamp { get; set; }
 }
 
 public sealed class DatasetEntity

@@ -9,7 +9,8 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
     public DbSet<RunEntity> Runs => Set<RunEntity>();
     public DbSet<RunParamEntity> RunParams => Set<RunParamEntity>();
     public DbSet<RunTagEntity> RunTags => Set<RunTagEntity>();
-    public DbSet<MetricEntity> Metrics => Set<MetricEntity>();
+    public DbSet<MetricChunkEntity> MetricChunks => Set<MetricChunkEntity>();
+    public DbSet<LatestMetricEntity> LatestMetrics => Set<LatestMetricEntity>();
     public DbSet<DatasetEntity> Datasets => Set<DatasetEntity>();
     public DbSet<DatasetVersionEntity> DatasetVersions => Set<DatasetVersionEntity>();
     public DbSet<ModelEntity> Models => Set<ModelEntity>();
@@ -44,12 +45,18 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
             e.HasKey(x => new { x.RunId, x.Key });
             e.HasOne<RunEntity>().WithMany().HasForeignKey(x => x.RunId);
         });
-        b.Entity<MetricEntity>(e =>
+        b.Entity<MetricChunkEntity>(e =>
         {
-            // No foreign key: COPY ingestion checks the run once per batch instead of once per row.
-            e.ToTable("metrics");
+            // No foreign key: ingestion checks the run once per batch.
+            e.ToTable("metric_chunks");
             e.Property(x => x.Id).UseIdentityAlwaysColumn();
-            e.HasIndex(x => new { x.RunId, x.Key, x.Step });
+            e.HasIndex(x => new { x.RunId, x.Key });
+        });
+        b.Entity<LatestMetricEntity>(e =>
+        {
+            e.ToTable("latest_metrics");
+            e.HasKey(x => new { x.RunId, x.Key });
+            e.HasIndex(x => new { x.Key, x.Value });
         });
         b.Entity<DatasetEntity>(e =>
         {

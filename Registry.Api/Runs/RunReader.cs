@@ -7,8 +7,6 @@ namespace MlOps.Registry.Api.Runs;
 /// <summary>Assembles <see cref="Run"/> records for a set of ids in few queries (search pages load 50 at a time).</summary>
 public sealed class RunReader(RegistryDbContext db)
 {
-    private sealed record LatestMetric(Guid RunId, string Key, double Value);
-
     public async Task<Run?> GetAsync(Guid id, CancellationToken ct) => (await LoadAsync([id], ct)).FirstOrDefault();
 
     /// <summary>The runs in the order of <paramref name="ids"/>; unknown ids are left out.</summary>
@@ -25,11 +23,7 @@ public sealed class RunReader(RegistryDbContext db)
                           select new { Run = r, Experiment = e.Name }).ToListAsync(ct);
         var parameters = (await db.RunParams.AsNoTracking().Where(p => idArray.Contains(p.RunId)).ToListAsync(ct)).ToLookup(p => p.RunId);
         var tags = (await db.RunTags.AsNoTracking().Where(t => idArray.Contains(t.RunId)).ToListAsync(ct)).ToLookup(t => t.RunId);
-        var metrics = (await db.Database.SqlQuery<LatestMetric>($"""
-            SELECT DISTINCT ON (run_id, key) run_id AS "RunId", key AS "Key", value AS "Value"
-            FROM metrics WHERE run_id = ANY({idArray})
-            ORDER BY run_id, key, step DESC, timestamp DESC, id DESC
-            """).ToListAsync(ct)).ToLookup(m => m.RunId);
+        var metrics = (await db.LatestMetrics.AsNoTracking().Where(m => idArray.Contains(m.RunId)).ToListAsync(ct)).ToLookup(m => m.RunId);
 
         var byId = runs.ToDictionary(x => x.Run.Id);
         var result = new List<Run>(ids.Count);

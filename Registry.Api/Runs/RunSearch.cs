@@ -137,7 +137,7 @@ public sealed class RunSearch(NpgsqlDataSource dataSource)
     }
 
     private static string LatestMetric(string keyParam) =>
-        $"SELECT m.value FROM metrics m WHERE m.run_id = r.id AND m.key = {keyParam} ORDER BY m.step DESC, m.timestamp DESC, m.id DESC LIMIT 1";
+        $"SELECT l.value FROM latest_metrics l WHERE l.run_id = r.id AND l.key = {keyParam}";
 
     private static double ParseDouble(string s) => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);
 }

@@ -187,10 +187,20 @@ public static class RunsApi
         {
             return Problems.NotFound($"Run {id} does not exist.");
         }
-        var points = await db.Metrics.AsNoTracking().Where(m => m.RunId == id && m.Key == key)
-            .OrderBy(m => m.Step).ThenBy(m => m.Timestamp).ThenBy(m => m.Id)
-            .Select(m => new MetricPoint(m.Key, m.Value, m.Step, m.Timestamp)).ToListAsync(ct);
-        return TypedResults.Ok(points);
+        var points = await db.Database.SqlQuery<HistoryRow>($"""
+            SELECT p.step AS "Step", p.value AS "Value", p.ts AS "Timestamp"
+            FROM metric_chunks c, unnest(c.steps, c.values, c.timestamps) WITH ORDINALITY AS p(step, value, ts, n)
+            WHERE c.run_id = {id} AND c.key = {key}
+            ORDER BY p.step, p.ts, c.id, p.n
+            """).ToListAsync(ct);
+        return TypedResults.Ok(points.Select(r => new MetricPoint(key, r.Value, r.Step, new DateTimeOffset(r.Timestamp, TimeSpan.Zero))).ToList());
+    }
+
+    private sealed class HistoryRow
+    {
+        public long Step { get; init; }
+        public double Value { get; init; }
+        public DateTime Timestamp { get; init; }
     }
 
     private static async Task<Results<Ok<RunPage>, ProblemHttpResult>> SearchAsync(

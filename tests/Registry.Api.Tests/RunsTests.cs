@@ -62,6 +62,20 @@ public sealed class RunsTests(RegistryFixture registry) : IClassFixture<Registry
     }
 
     [Fact]
+    public async Task Latest_value_is_the_highest_step_across_batches_not_the_last_batch()
+    {
+        var run = await NewRunAsync("runs-latest");
+        await trainer.LogMetricsAsync(run.Id, [new MetricPoint("loss", 0.5, 10), new MetricPoint("loss", 0.7, 3)]);
+        await trainer.LogMetricsAsync(run.Id, [new MetricPoint("loss", 0.9, 5)]);
+        Assert.Equal(0.5, (await trainer.GetRunAsync(run.Id)).Metrics["loss"]);
+        await trainer.LogMetricsAsync(run.Id, [new MetricPoint("loss", 0.4, 10, DateTimeOffset.UtcNow.AddMinutes(1))]);
+        Assert.Equal(0.4, (await trainer.GetRunAsync(run.Id)).Metrics["loss"]);
+        var history = await trainer.GetMetricHistoryAsync(run.Id, "loss");
+        Assert.Equal([3L, 5, 10, 10], history.Select(p => p.Step));
+        Assert.Equal([0.7, 0.9, 0.5, 0.4], history.Select(p => p.Value));
+    }
+
+    [Fact]
     public async Task Search_filters_orders_and_pages()
     {
         const string exp = "runs-search";

@@ -252,7 +252,36 @@ namespace MlOps.Registry.Api.Data.Migrations
                     b.ToTable("jobs", (string)null);
                 });
 
-            modelBuilder.Entity("MlOps.Registry.Api.Data.MetricEntity", b =>
+            modelBuilder.Entity("MlOps.Registry.Api.Data.LatestMetricEntity", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Key")
+                        .HasColumnType("text")
+                        .HasColumnName("key");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("bigint")
+                        .HasColumnName("step");
+
+                    b.Property<DateTime>("Timestamp")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("timestamp");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("double precision")
+                        .HasColumnName("value");
+
+                    b.HasKey("RunId", "Key");
+
+                    b.HasIndex("Key", "Value");
+
+                    b.ToTable("latest_metrics", (string)null);
+                });
+
+            modelBuilder.Entity("MlOps.Registry.Api.Data.MetricChunkEntity", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -270,23 +299,26 @@ namespace MlOps.Registry.Api.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("run_id");
 
-                    b.Property<long>("Step")
-                        .HasColumnType("bigint")
-                        .HasColumnName("step");
+                    b.PrimitiveCollection<long[]>("Steps")
+                        .IsRequired()
+                        .HasColumnType("bigint[]")
+                        .HasColumnName("steps");
 
-                    b.Property<DateTimeOffset>("Timestamp")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("timestamp");
+                    b.PrimitiveCollection<DateTime[]>("Timestamps")
+                        .IsRequired()
+                        .HasColumnType("timestamp with time zone[]")
+                        .HasColumnName("timestamps");
 
-                    b.Property<double>("Value")
-                        .HasColumnType("double precision")
-                        .HasColumnName("value");
+                    b.PrimitiveCollection<double[]>("Values")
+                        .IsRequired()
+                        .HasColumnType("double precision[]")
+                        .HasColumnName("values");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("RunId", "Key", "Step");
+                    b.HasIndex("RunId", "Key");
 
-                    b.ToTable("metrics", (string)null);
+                    b.ToTable("metric_chunks", (string)null);
                 });
 
             modelBuilder.Entity("MlOps.Registry.Api.Data.ModelAliasEntity", b =>

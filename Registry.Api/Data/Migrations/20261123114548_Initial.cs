@@ -67,20 +67,35 @@ namespace MlOps.Registry.Api.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "metrics",
+                name: "latest_metrics",
+                columns: table => new
+                {
+                    run_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    key = table.Column<string>(type: "text", nullable: false),
+                    value = table.Column<double>(type: "double precision", nullable: false),
+                    step = table.Column<long>(type: "bigint", nullable: false),
+                    timestamp = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_latest_metrics", x => new { x.run_id, x.key });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "metric_chunks",
                 columns: table => new
                 {
                     id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityAlwaysColumn),
                     run_id = table.Column<Guid>(type: "uuid", nullable: false),
                     key = table.Column<string>(type: "text", nullable: false),
-                    value = table.Column<double>(type: "double precision", nullable: false),
-                    step = table.Column<long>(type: "bigint", nullable: false),
-                    timestamp = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    steps = table.Column<long[]>(type: "bigint[]", nullable: false),
+                    values = table.Column<double[]>(type: "double precision[]", nullable: false),
+                    timestamps = table.Column<DateTime[]>(type: "timestamp with time zone[]", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_metrics", x => x.id);
+                    table.PrimaryKey("PK_metric_chunks", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -301,9 +316,14 @@ namespace MlOps.Registry.Api.Data.Migrations
                 columns: new[] { "status", "created_at" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_metrics_run_id_key_step",
-                table: "metrics",
-                columns: new[] { "run_id", "key", "step" });
+                name: "IX_latest_metrics_key_value",
+                table: "latest_metrics",
+                columns: new[] { "key", "value" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_metric_chunks_run_id_key",
+                table: "metric_chunks",
+                columns: new[] { "run_id", "key" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_model_versions_model_id_version",
@@ -336,7 +356,10 @@ namespace MlOps.Registry.Api.Data.Migrations
                 name: "jobs");
 
             migrationBuilder.DropTable(
-                name: "metrics");
+                name: "latest_metrics");
+
+            migrationBuilder.DropTable(
+                name: "metric_chunks");
 
             migrationBuilder.DropTable(
                 name: "model_aliases");
