@@ -6,8 +6,11 @@ namespace MlOps.Training.Worker.Training;
 /// <summary>How cells become values: the same rules the registry uses to type a dataset's columns.</summary>
 public static class ColumnValues
 {
-    /// <summary>In a numeric column these mean missing, as in the registry's schema; in a categorical one only empty does.</summary>
-    private static readonly HashSet<string> NumericMissing = new(StringComparer.OrdinalIgnoreCase) { "NA", "NaN", "null" };
+    /// <summary>
+    /// In a numeric column these mean missing, as the registry's profiler reads them when it types a column; in a
+    /// categorical column only an empty cell does ("None" is a level in Ames).
+    /// </summary>
+    private static readonly HashSet<string> NumericMissing = new(StringComparer.OrdinalIgnoreCase) { "NA", "N/A", "NaN", "null", "None" };
 
     public static bool IsNumericMissing(string? cell) => cell is null || NumericMissing.Contains(cell);
 

@@ -12,7 +12,7 @@ namespace MlOps.Training.Worker.Training;
 /// </summary>
 internal static class LearningCurve
 {
-    private const int MaxPoints = 200;
+    private const int MaxPoints = 1000;
 
     public static IReadOnlyList<LearningCurvePoint> Compute(MLContext ml, TrainingData data, ModelTrainer.Fitted fitted, IDataView test)
     {

@@ -29,9 +29,13 @@ public static class ModelTrainer
     }
 
     /// <summary>Trains on prepared data (a sweep prepares once and trains each trial's settings).</summary>
+    /// <remarks>
+    /// CPU-bound for seconds: runs off the caller's thread, so heartbeats and shutdown keep running. LightGBM's
+    /// loop cannot be interrupted from outside ML.NET, so on cancellation the caller stops waiting at once (a
+    /// worker releases its job right away) and the abandoned training ends on its own.
+    /// </remarks>
     public static Task<TrainingResult> TrainAsync(TrainingData data, LightGbmSettings settings, CancellationToken ct) =>
-        // CPU-bound for seconds: off the caller's thread, so a host's heartbeats and shutdown keep running.
-        Task.Run(() => TrainCoreAsync(data, settings, ct), ct);
+        Task.Run(() => TrainCoreAsync(data, settings, ct), ct).WaitAsync(ct);
 
     private static async Task<TrainingResult> TrainCoreAsync(TrainingData data, LightGbmSettings settings, CancellationToken ct)
     {

@@ -83,6 +83,14 @@ public sealed class TrainingData
             throw new TrainingSpecException($"Unknown task '{spec.Task}': expected one of {string.Join(", ", TrainingTasks.All)}.");
         if (string.IsNullOrWhiteSpace(spec.Label))
             throw new TrainingSpecException("The spec names no label column.");
+        if (spec.Register is { } register)
+        {
+            if (string.IsNullOrWhiteSpace(register.Model)) throw new TrainingSpecException("register.model is empty.");
+            if (register.Gate is { } gate && !MetricNames.ForTask(spec.Task).Contains(gate.Metric))
+                throw new TrainingSpecException($"Gate metric '{gate.Metric}' is not a {spec.Task} metric ({string.Join(", ", MetricNames.ForTask(spec.Task))}).");
+            if (register.Gate is { MinImprovement: < 0 or double.NaN })
+                throw new TrainingSpecException("Gate minImprovement must be 0 or more.");
+        }
         if (table.Rows.Count == 0)
             throw new TrainingSpecException("The dataset is empty: it has a header but no data rows.");
         var labelIndex = table.IndexOf(spec.Label);

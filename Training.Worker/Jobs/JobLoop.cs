@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+using MlOps.Registry.Client;
+using MlOps.Registry.Client.Jobs;
+using MlOps.Training.Worker.Bootstrap;
+
+namespace MlOps.Training.Worker.Jobs;
+
+/// <summary>
+/// The worker: leases one job at a time (long-poll) and runs it. On shutdown it stops leasing; the running job
+/// is released or finished by <see cref="JobRunner"/>.
+/// </summary>
+public sealed class JobLoop(
+    RegistryClient registry,
+    JobRunner runner,
+    BootstrapSubmitter bootstrap,
+    WorkerIdentity identity,
+    IOptions<WorkerOptions> options,
+    ILogger<JobLoop> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(15);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        logger.LogInformation("Training worker {Worker} started (lease {Lease} s, {Threads} LightGBM thread(s))",
+            identity.Name, options.Value.LeaseSeconds, options.Value.Threads);
+        // Beside the loop, not before it: a registry that is still starting must not hold up leasing.
+        var seeding = bootstrap.RunAsync(stoppingToken);
+        var backoff = TimeSpan.FromMilliseconds(500);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            JobLease? lease;
+            try
+            {
+                lease = await registry.LeaseJobAsync(new LeaseJobRequest(identity.Name, options.Value.LeaseSeconds, options.Value.PollSeconds), stoppingToken);
+                backoff = TimeSpan.FromMilliseconds(500);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("Leasing failed ({Error}); retrying in {Delay}", e.Message, backoff);
+                await Delay(backoff, stoppingToken);
+                backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+                continue;
+            }
+            if (lease is null)
+            {
+                // The registry answered at once (PollSeconds 0): do not spin.
+                if (options.Value.PollSeconds == 0) await Delay(TimeSpan.FromMilliseconds(500), stoppingToken);
+                continue;
+            }
+            await runner.RunAsync(lease, stoppingToken);
+        }
+        await seeding;
+        logger.LogInformation("Training worker {Worker} stopped leasing", identity.Name);
+    }
+
+    private static async Task Delay(TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(delay, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down: the loop condition ends it.
+        }
+    }
+}
