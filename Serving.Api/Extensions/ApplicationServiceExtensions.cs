@@ -24,6 +24,7 @@ public static class ApplicationServiceExtensions
         services.AddSingleton<PredictionService>();
         services.AddHostedService<ModelWatcher>();
         services.AddHostedService<ModelGauges>();
+        services.AddHostedService<DriftRetrainer>();
         services.AddHealthChecks().AddCheck<ModelReadinessCheck>("models");
 
         // Bodies over Serving:Limits:MaxBodyBytes are refused by the predict path itself (a 400 naming the limit);

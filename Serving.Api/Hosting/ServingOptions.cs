@@ -65,6 +65,23 @@ public sealed class DriftOptions
 
     /// <summary>Rows the window must hold before PSI is reported.</summary>
     public int MinRows { get; set; } = 200;
+
+    public RetrainOptions Retrain { get; set; } = new();
+}
+
+/// <summary>
+/// Optional (off by default): when a served version's drift crosses the threshold, queue one training job on the
+/// latest version of the dataset it was trained on. Needs a trainer key in <c>Registry:ApiKey</c>.
+/// </summary>
+public sealed class RetrainOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>How often drift is checked.</summary>
+    public double CheckSeconds { get; set; } = 60;
+
+    /// <summary>Experiment of the queued job; default <c>{model}-drift</c>.</summary>
+    public string? Experiment { get; set; }
 }
 
 public sealed class LimitOptions

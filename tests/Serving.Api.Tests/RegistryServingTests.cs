@@ -174,6 +174,43 @@ public sealed class RegistryServingTests(TrainedModels models) : IAsyncLifetime
         Assert.Equal(v2.Version, Assertions.Metric(scrape, "mlops_serving_active_version", ("model", "shadowed"), ("alias", "staging")));
     }
 
+    [Fact]
+    public async Task Drift_over_the_threshold_queues_one_retraining_job()
+    {
+        var v1 = await _registry.RegisterAsync("drifting", models.Ames);
+        await _registry.Admin.SetAliasAsync("drifting", WellKnownAliases.Production, v1.Version);
+        var settings = _registry.ServingSettings("drifting");
+        settings["Registry:ApiKey"] = RegistryApiFactory.TrainerKey;
+        settings["Serving:Drift:SampleEvery"] = "1";
+        settings["Serving:Drift:WindowRows"] = "100";
+        settings["Serving:Drift:MinRows"] = "100";
+        settings["Serving:Drift:Retrain:Enabled"] = "true";
+        settings["Serving:Drift:Retrain:CheckSeconds"] = "0.2";
+        await using var serving = new ServingFactory(settings);
+        var client = await serving.StartReadyAsync();
+
+        var shifted = models.Ames.TestRows.Take(100).Select(r =>
+            (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>(r) { ["Gr_Liv_Area"] = (double)r["Gr_Liv_Area"]! * 3 }).ToList();
+        await client.PredictAsync("drifting", PredictRequest.Batch(shifted));
+        await client.PredictAsync("drifting", PredictRequest.Batch(shifted));
+
+        var key = $"drift:drifting:v{v1.Version}";
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        IReadOnlyList<Registry.Client.Jobs.TrainingJob> jobs;
+        while ((jobs = (await _registry.Admin.ListJobsAsync()).Where(j => j.IdempotencyKey == key).ToList()).Count == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(200);
+        await Task.Delay(1000); // more checks run meanwhile: still one job
+        jobs = (await _registry.Admin.ListJobsAsync()).Where(j => j.IdempotencyKey == key).ToList();
+
+        var job = Assert.Single(jobs);
+        Assert.Equal("ames_housing", job.Spec.Dataset.Name);
+        Assert.Null(job.Spec.Dataset.Version);
+        Assert.Equal("regression", job.Spec.Task);
+        Assert.Equal("Sale_Price", job.Spec.Label);
+        Assert.Equal("drifting", job.Spec.Register?.Model);
+        Assert.Null(job.Spec.Register?.Alias);
+    }
+
     /// <summary>Production -> Ames v1, staging -> the alternative training v2; serving with staging as canary or shadow.</summary>
     private async Task<(ServingFactory Serving, ServingClient Client, ModelVersion V1, ModelVersion V2)> StartWithSecondVersionAsync(string model, string mode, int weight)
     {
