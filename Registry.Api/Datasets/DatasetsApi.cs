@@ -13,7 +13,7 @@ public static class DatasetsApi
         var group = routes.MapGroup("/api/v1/datasets").WithTags("Datasets").RequireAuthorization(Policies.Read);
         group.MapPut("/{name}", UploadAsync).RequireAuthorization(Policies.Train)
             .WithMetadata(new BodyLimit(limits.DatasetBytes))
-            .Accepts<Stream>("text/csv");
+            .Accepts<Stream>("text/csv", "text/plain", "application/octet-stream");
         group.MapGet("/", ListAsync);
         group.MapGet("/{name}", GetAsync);
         group.MapGet("/{name}/versions", ListVersionsAsync);

@@ -26,9 +26,9 @@ public static class ExperimentsApi
         {
             return Problems.InvalidName("Experiment name");
         }
-        if (request.Tags?.Keys.Any(k => !Names.IsValidKey(k)) == true)
+        if (request.Tags?.Any(kv => !Names.IsValidKey(kv.Key) || kv.Value is null || kv.Value.Length > 4000) == true)
         {
-            return Problems.BadRequest("Tag keys must be 1-250 ASCII letters, digits or -_./: and space.");
+            return Problems.BadRequest("Tag keys must be 1-250 ASCII letters, digits, -_./: or space; values at most 4000 characters.");
         }
         if (await db.Experiments.AnyAsync(x => x.Name == request.Name, ct))
         {

@@ -21,6 +21,10 @@ public sealed class MetricWriter(NpgsqlDataSource dataSource)
 
     public async Task<int> WriteAsync(Guid runId, IReadOnlyList<MetricPoint> points, CancellationToken ct)
     {
+        if (points.Count == 0)
+        {
+            return 0;
+        }
         var now = DateTime.UtcNow;
         var byKey = new Dictionary<string, Columns>(StringComparer.Ordinal);
         foreach (var p in points)

@@ -33,6 +33,10 @@ public sealed class RunSearch(NpgsqlDataSource dataSource)
         {
             return $"status must be one of {string.Join(", ", RunStatuses.All)}.";
         }
+        if (request.Experiments?.Any(e => e is null) == true || request.Filters?.Any(f => f is null) == true)
+        {
+            return "experiments and filters must not hold null.";
+        }
         foreach (var f in request.Filters ?? [])
         {
             if (f.Kind is not (RunFilterKinds.Metric or RunFilterKinds.Param or RunFilterKinds.Tag))

@@ -46,6 +46,8 @@ public sealed class BadInputTests(BadInputTests.SmallLimitsRegistry registry) : 
     [InlineData("{\"pageSize\": ")]
     [InlineData("{\"pageSize\": \"ten\"}")]
     [InlineData("{\"filters\": {}}")]
+    [InlineData("{\"filters\": [null]}")]
+    [InlineData("{\"experiments\": [null]}")]
     public async Task Malformed_search_is_400(string json)
     {
         using var http = registry.CreateHttpClient(RegistryRole.Reader);

@@ -25,6 +25,9 @@ public sealed class KestrelTests : IAsyncLifetime
         var e = await client.CreateExperimentAsync(new CreateExperimentRequest("over-socket"));
         Assert.Equal(e.Id, (await client.GetExperimentAsync("over-socket"))!.Id);
 
+        var fromFactory = registry.CreateRegistryClient(RegistryRole.Reader);
+        Assert.Equal(e.Id, (await fromFactory.GetExperimentAsync("over-socket"))!.Id);
+
         using var anonymous = new HttpClient { BaseAddress = baseAddress };
         using var health = await anonymous.GetAsync("health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);

@@ -50,6 +50,7 @@ public sealed class RunsTests(RegistryFixture registry) : IClassFixture<Registry
         }).ToList();
         var logged = await trainer.LogMetricsAsync(run.Id, points);
         Assert.Equal(1000, logged.Count);
+        Assert.Equal(0, (await trainer.LogMetricsAsync(run.Id, [])).Count);
 
         var history = await trainer.GetMetricHistoryAsync(run.Id, "valid/rmse");
         Assert.Equal(500, history.Count);

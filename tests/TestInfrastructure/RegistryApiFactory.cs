@@ -34,6 +34,7 @@ public class RegistryApiFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> extraSettings = new();
     private readonly bool ownsDatabase = true;
     private bool kestrel;
+    private Uri? kestrelAddress;
 
     /// <summary>A second replica: its own host on the same database and bucket as <paramref name="replicaOf"/>.</summary>
     public RegistryApiFactory(RegistryApiFactory replicaOf)
@@ -107,7 +108,12 @@ public class RegistryApiFactory : WebApplicationFactory<Program>
     /// <summary>An HttpClient on the registry (in-memory or Kestrel) sending the role's key.</summary>
     public HttpClient CreateHttpClient(RegistryRole role)
     {
-        var http = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var options = new WebApplicationFactoryClientOptions { AllowAutoRedirect = false };
+        if (kestrelAddress is not null)
+        {
+            options.BaseAddress = kestrelAddress;
+        }
+        var http = CreateClient(options);
         http.Timeout = Timeout.InfiniteTimeSpan;
         if (KeyFor(role) is { } key)
         {
@@ -131,7 +137,8 @@ public class RegistryApiFactory : WebApplicationFactory<Program>
         }
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return Task.FromResult(new Uri(address.EndsWith('/') ? address : address + "/"));
+        kestrelAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        return Task.FromResult(kestrelAddress);
     }
 
     /// <summary>An S3 client on the test server, for tests that look at stored objects directly.</summary>
