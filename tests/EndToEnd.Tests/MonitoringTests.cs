@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using MlOps.EndToEnd.Tests.Infrastructure;
+using MlOps.Registry.Client.Jobs;
 
 namespace MlOps.EndToEnd.Tests;
 
@@ -24,8 +25,19 @@ public sealed class MonitoringTests(LiveSystem system)
         for (var i = 0; i < 40; i++) await ServingProbe.PredictAsync(http, LiveSystem.ModelName, rows);
 
         var psi = await WaitForPsiAsync(http, "Gr_Liv_Area", threshold: 0.25);
-        Figures.Record("drift", $"PSI of Gr_Liv_Area after 4000 shifted rows: {psi:F2} (threshold 0.25)");
         Assert.True(psi > 0.25, $"PSI {psi}");
+
+        // That replica has drift retraining on: one job for the drifted version, queued once.
+        var reader = system.RegistryClient(LiveSystem.ReaderKey);
+        TrainingJob? retraining = null;
+        for (var i = 0; i < 100 && retraining is null; i++)
+        {
+            retraining = (await reader.ListJobsAsync()).SingleOrDefault(j => j.IdempotencyKey?.StartsWith($"drift:{LiveSystem.ModelName}:", StringComparison.Ordinal) == true);
+            if (retraining is null) await Task.Delay(100);
+        }
+        Figures.Record("drift", $"PSI of Gr_Liv_Area after 4000 shifted rows: {psi:F2} (threshold 0.25); retraining job queued: {retraining?.Id.ToString() ?? "none"}");
+        Assert.NotNull(retraining);
+        Assert.Equal(SampleData.AmesDatasetName, retraining.Spec.Dataset.Name);
     }
 
     /// <summary>Every metric docs/conventions.md promises is really on the services' /metrics.</summary>
@@ -34,6 +46,7 @@ public sealed class MonitoringTests(LiveSystem system)
     {
         var model = await system.EnsureProductionModelAsync();
         using var serving = LiveSystem.Http(system.Serving[0].BaseAddress);
+        await ServingProbe.WaitForVersionAsync(serving, LiveSystem.ModelName, (await system.RegistryClient(LiveSystem.ReaderKey).GetAliasAsync(LiveSystem.ModelName, LiveSystem.Alias))!.Version, TimeSpan.FromSeconds(30));
         await ServingProbe.PredictAsync(serving, LiveSystem.ModelName, [SampleData.ToJson(SampleData.ReadRows(1)[0], model.InputSchema)]);
 
         var scrapes = new Dictionary<string, string>

@@ -51,14 +51,22 @@ public sealed class LiveSystem : IAsyncLifetime
         var serving = new List<ServiceProcess>();
         for (var i = 0; i < 2; i++)
         {
-            var replica = new ServiceProcess($"serving-api-{i}", "Serving.Api", FreePort.Next(), new()
+            var environment = new Dictionary<string, string>
             {
                 ["services__registry-api__http__0"] = Registry.BaseAddress.ToString().TrimEnd('/'),
-                ["Registry__ApiKey"] = TrainerKey,
+                ["Registry__ApiKey"] = ReaderKey,
                 ["Serving__Models__0__Name"] = ModelName,
                 ["Serving__Models__0__Alias"] = Alias,
                 ["Serving__Drift__Threshold"] = "0.25",
-            });
+            };
+            if (i == 1)
+            {
+                // The second replica also queues a retraining job when drift crosses the threshold (off by default).
+                environment["Registry__ApiKey"] = TrainerKey;
+                environment["Serving__Drift__Retrain__Enabled"] = "true";
+                environment["Serving__Drift__Retrain__CheckSeconds"] = "1";
+            }
+            var replica = new ServiceProcess($"serving-api-{i}", "Serving.Api", FreePort.Next(), environment);
             replica.Start();
             serving.Add(replica);
         }

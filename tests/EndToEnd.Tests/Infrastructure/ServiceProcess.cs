@@ -64,6 +64,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        var last = "no answer";
         while (DateTime.UtcNow < deadline)
         {
             if (_process is { HasExited: true })
@@ -72,6 +73,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             {
                 using var response = await http.GetAsync(path);
                 if (response.IsSuccessStatusCode) return;
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
@@ -79,7 +81,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
             await Task.Delay(200);
         }
-        throw new TimeoutException($"{Name} not healthy on {path} within the timeout:\n{Log}");
+        throw new TimeoutException($"{Name} not healthy on {path} within the timeout (last answer: {last}):\n{Log}");
     }
 
     /// <summary>SIGKILL: no cleanup, no lease release; what a crash or an OOM kill does.</summary>
