@@ -44,7 +44,9 @@ public static class ModelTrainer
         var trainView = LabeledRows.Load(ml, data, data.Train);
         var testView = LabeledRows.Load(ml, data, data.Test);
 
+        var fitClock = Stopwatch.StartNew();
         var fitted = Fit(ml, data.Spec.Task, settings, trainView);
+        var fitTime = fitClock.Elapsed;
         ct.ThrowIfCancellationRequested();
         var scored = fitted.Model.Transform(testView);
         var metrics = Evaluate(ml, data.Spec.Task, scored);
@@ -84,7 +86,10 @@ public static class ModelTrainer
             TrainRows: data.Train.Length,
             TestRows: data.Test.Length,
             DatasetSha256: data.Table.Sha256,
-            TrainingTime: trainingTime);
+            TrainingTime: trainingTime)
+        {
+            FitTime = fitTime,
+        };
     }
 
     /// <summary>A fitted model with what the learning curve and importance need from its trees.</summary>

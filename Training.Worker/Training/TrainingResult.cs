@@ -20,4 +20,8 @@ public sealed record TrainingResult(
     int TrainRows,
     int TestRows,
     string DatasetSha256,
-    TimeSpan TrainingTime);
+    TimeSpan TrainingTime)
+{
+    /// <summary>LightGBM's fit alone (IDataView to trained model), the span a benchmark against another library compares.</summary>
+    public TimeSpan FitTime { get; init; }
+}
