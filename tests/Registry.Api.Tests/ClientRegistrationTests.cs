@@ -30,4 +30,38 @@ public sealed class ClientRegistrationTests : IAsyncLifetime
         var created = await client.CreateExperimentAsync(new CreateExperimentRequest("via-di"));
         Assert.Equal(created.Id, (await client.GetExperimentAsync("via-di"))!.Id);
     }
+
+    [Fact]
+    public async Task Long_polls_outlive_the_default_resilience_timeouts()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [RegistryClientServiceCollectionExtensions.BaseAddressKey] = baseAddress.ToString(),
+            [RegistryClientServiceCollectionExtensions.ApiKeyKey] = RegistryApiFactory.ReaderKey,
+        }).Build();
+        var services = new ServiceCollection();
+        // What ServiceDefaults does for every HttpClient: a 10 s attempt timeout that would cut a long-poll.
+        services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
+        services.AddRegistryClient(configuration);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<RegistryClient>();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Null(await client.WaitForAliasAsync("no-model-yet", "production", null, TimeSpan.FromSeconds(12)));
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(11.5), $"waited {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Prometheus_endpoint_exports_the_queue_gauge()
+    {
+        using var http = new HttpClient { BaseAddress = baseAddress };
+        string text = "";
+        // The gauge appears after the first collection of the background counter.
+        for (var i = 0; i < 50 && !text.Contains("mlops_registry_jobs_queued"); i++)
+        {
+            text = await http.GetStringAsync("metrics");
+            await Task.Delay(200);
+        }
+        Assert.Contains("mlops_registry_jobs_queued", text);
+    }
 }
