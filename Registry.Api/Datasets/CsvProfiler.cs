@@ -19,7 +19,9 @@ public sealed class CsvProfiler : IUploadObserver
     public const int MaxTrackedLevels = 1000;
     public const int MaxReportedLevels = 50;
     public const int MaxFieldBytes = 64 * 1024;
-    private static readonly string[] MissingMarkers = ["NA", "N/A", "NaN", "null", "NULL", "None"];
+    /// <summary>Unquoted markers that mean "missing" besides an empty field. Quoted text is always a value
+    /// (ames_housing has a real level "None").</summary>
+    private static readonly string[] MissingMarkers = ["NA", "NaN"];
 
     private readonly ArrayBufferWriter<byte> field = new(256);
     private readonly List<string> header = [];
@@ -142,7 +144,7 @@ public sealed class CsvProfiler : IUploadObserver
             {
                 throw new CsvFormatException($"Line {line} has more fields than the header's {header.Count}.");
             }
-            columns[columnIndex].Add(value);
+            columns[columnIndex].Add(value, fieldWasQuoted);
         }
         columnIndex++;
         field.ResetWrittenCount();
@@ -203,9 +205,9 @@ public sealed class CsvProfiler : IUploadObserver
         private double min = double.PositiveInfinity;
         private double max = double.NegativeInfinity;
 
-        public void Add(ReadOnlySpan<char> value)
+        public void Add(ReadOnlySpan<char> value, bool quoted)
         {
-            if (value.IsEmpty || IsMissing(value))
+            if (value.IsEmpty || (!quoted && IsMissing(value)))
             {
                 missing++;
                 return;

@@ -103,6 +103,45 @@ public sealed class DatasetsTests(RegistryFixture registry) : IClassFixture<Regi
         Assert.Equal(up.Version.Sha256, latest.Sha256);
     }
 
+    private static string SharedDataset(string file) =>
+        Path.Combine(TestServices.RepoRoot(), "..", "shared", "datasets", file);
+
+    [Fact]
+    public async Task Real_datasets_profile_as_their_readme_describes()
+    {
+        await using (var file = File.OpenRead(SharedDataset("credit_scoring.csv")))
+        {
+            var v = (await trainer.UploadDatasetAsync("credit_scoring", file)).Version;
+            Assert.Equal((4454L, 14), (v.Rows, v.Columns.Count));
+            Assert.Equal(9, v.Columns.Count(c => c.Type == ColumnTypes.Numeric));
+            Assert.Equal(455, v.Columns.Sum(c => c.Missing));
+            var income = v.Columns.Single(c => c.Name == "Income");
+            Assert.Equal((ColumnTypes.Numeric, 381L), (income.Type, income.Missing));
+            var status = v.Columns.Single(c => c.Name == "Status");
+            Assert.Equal(4454, status.Categorical!.Levels.Values.Sum());
+        }
+        await using (var file = File.OpenRead(SharedDataset("ames_housing.csv")))
+        {
+            var v = (await trainer.UploadDatasetAsync("ames_housing", file)).Version;
+            Assert.Equal((2930L, 74), (v.Rows, v.Columns.Count));
+            Assert.Equal(0, v.Columns.Sum(c => c.Missing));
+            // "None" is a level here, not a missing marker.
+            Assert.Equal(1775, v.Columns.Single(c => c.Name == "Mas_Vnr_Type").Categorical!.Levels["None"]);
+            var price = v.Columns.Single(c => c.Name == "Sale_Price");
+            Assert.Equal(ColumnTypes.Numeric, price.Type);
+            Assert.True(price.Numeric!.Min > 0 && price.Numeric.Max > price.Numeric.Mean);
+        }
+    }
+
+    [Fact]
+    public async Task Quoted_markers_are_values_and_unquoted_ones_missing()
+    {
+        var v = (await trainer.UploadDatasetAsync("markers", Bytes("kind\n\"NA\"\nNA\n\"None\"\n\"\"\n"))).Version;
+        var kind = Assert.Single(v.Columns);
+        Assert.Equal(2, kind.Missing);
+        Assert.Equal(new Dictionary<string, long> { ["NA"] = 1, ["None"] = 1 }, kind.Categorical!.Levels);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("a,b\n1,2,3\n")]

@@ -126,6 +126,14 @@ public sealed class ModelsTests(RegistryFixture registry) : IClassFixture<Regist
     }
 
     [Fact]
+    public async Task Concurrent_registrations_get_distinct_consecutive_versions()
+    {
+        var versions = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => ModelArtifacts.RegisterAsync(trainer, "concurrent", seed: 100 + i)));
+        Assert.Equal(Enumerable.Range(1, 6), versions.Select(v => v.Version).Order());
+        Assert.Equal(6, (await trainer.GetModelAsync("concurrent"))!.LatestVersion);
+    }
+
+    [Fact]
     public async Task Unknown_model_version_run_or_dataset_is_404()
     {
         await ModelArtifacts.RegisterAsync(trainer, "known-model", seed: 6);
