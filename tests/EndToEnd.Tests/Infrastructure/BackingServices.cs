@@ -62,16 +62,10 @@ public sealed class BackingServices : IAsyncDisposable
     {
         var port = S3Endpoint.Split(':')[1];
         var nodeDir = Environment.GetEnvironmentVariable("S3RVER_HOME") ?? Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "/root", ".cache/mlops-s3rver");
-        var start = new ProcessStartInfo("node")
-        {
-            ArgumentList = { Path.Combine(RepoPaths.Root, "scripts/testinfra/s3rver-ci.js"), "--directory", _vars["S3DIR"], "--port", port, "--verify-sigv4", "--require-auth", "--silent" },
-            Environment = { ["NODE_PATH"] = Path.Combine(nodeDir, "node_modules") },
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        await File.WriteAllTextAsync(_vars["S3DIR"] + ".pid", process.Id.ToString());
+        // Detached, output to a file, as services.sh starts it: a child whose pipes nobody reads would block.
+        var command = $"NODE_PATH='{Path.Combine(nodeDir, "node_modules")}' nohup node '{Path.Combine(RepoPaths.Root, "scripts/testinfra/s3rver-ci.js")}' " +
+                      $"--directory '{_vars["S3DIR"]}' --port {port} --verify-sigv4 --require-auth --silent >>'{_vars["S3DIR"]}.log' 2>&1 & echo $! >'{_vars["S3DIR"]}.pid'";
+        await Shell.RunAsync("bash", ["-c", command], []);
         using var http = new HttpClient();
         for (var i = 0; i < 100; i++)
         {
