@@ -32,6 +32,10 @@ public static class DatasetsApi
         {
             return Problems.InvalidName("Dataset name");
         }
+        if (description is { Length: > 1000 })
+        {
+            return Problems.BadRequest("description is at most 1000 characters.");
+        }
         var profiler = new CsvProfiler();
         StoredObject stored;
         try
