@@ -29,9 +29,14 @@ public sealed class JobLoop(
         while (!stoppingToken.IsCancellationRequested)
         {
             JobLease? lease;
+            // A lease request in flight is not cut at shutdown: the registry may have leased a job to it already,
+            // which would then sit unseen until its lease expired. It ends within the poll wait; a job it brings
+            // back while stopping is released at once.
+            using var leaseWait = new CancellationTokenSource();
+            await using var onStop = stoppingToken.Register(() => leaseWait.CancelAfter(TimeSpan.FromSeconds(options.Value.PollSeconds + 2)));
             try
             {
-                lease = await registry.LeaseJobAsync(new LeaseJobRequest(identity.Name, options.Value.LeaseSeconds, options.Value.PollSeconds), stoppingToken);
+                lease = await registry.LeaseJobAsync(new LeaseJobRequest(identity.Name, options.Value.LeaseSeconds, options.Value.PollSeconds), leaseWait.Token);
                 backoff = TimeSpan.FromMilliseconds(500);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -45,6 +50,11 @@ public sealed class JobLoop(
                 backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
                 continue;
             }
+            if (lease is not null && stoppingToken.IsCancellationRequested)
+            {
+                await ReleaseAsync(lease);
+                break;
+            }
             if (lease is null)
             {
                 // The registry answered at once (PollSeconds 0): do not spin.
@@ -55,6 +65,20 @@ public sealed class JobLoop(
         }
         await seeding;
         logger.LogInformation("Training worker {Worker} stopped leasing", identity.Name);
+    }
+
+    private async Task ReleaseAsync(JobLease lease)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await registry.ReleaseJobAsync(lease.JobId, new ReleaseJobRequest(identity.Name), timeout.Token);
+            logger.LogInformation("Released job {JobId}, leased while shutting down", lease.JobId);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Could not release job {JobId}; its lease will expire", lease.JobId);
+        }
     }
 
     private static async Task Delay(TimeSpan delay, CancellationToken ct)

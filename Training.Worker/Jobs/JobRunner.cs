@@ -48,8 +48,9 @@ public sealed class JobRunner(
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             logger.LogInformation("Job {JobId}: shutting down, releasing it", lease.JobId);
-            await ReportAsync(ct => registry.ReleaseJobAsync(lease.JobId, new ReleaseJobRequest(identity.Name), ct), "release");
+            // The run first: once the job is back in the queue, its state is what readers see.
             await EndRunAsync(state.RunId, RunStatuses.Killed, "worker shut down: job released to the queue");
+            await ReportAsync(ct => registry.ReleaseJobAsync(lease.JobId, new ReleaseJobRequest(identity.Name), ct), "release");
             metrics.Job(spec.Task, "released");
         }
         catch (Exception e)
@@ -57,8 +58,8 @@ public sealed class JobRunner(
             var permanent = e is TrainingSpecException or InvalidDataException;
             var error = permanent ? e.Message : $"{e.GetType().Name}: {e.Message}";
             logger.LogWarning(e, "Job {JobId} failed ({Kind}): {Error}", lease.JobId, permanent ? "permanent" : "retryable", error);
-            await ReportAsync(ct => registry.FailJobAsync(lease.JobId, new FailJobRequest(identity.Name, error, Retryable: !permanent), ct), "fail");
             await EndRunAsync(state.RunId, RunStatuses.Failed, error);
+            await ReportAsync(ct => registry.FailJobAsync(lease.JobId, new FailJobRequest(identity.Name, error, Retryable: !permanent), ct), "fail");
             metrics.Job(spec.Task, "failed");
         }
     }
@@ -107,7 +108,8 @@ public sealed class JobRunner(
         var tags = new Dictionary<string, string> { ["model.sha256"] = result.Sha256 };
         if (resolved.Register is { } register)
         {
-            version = await registry.RegisterModelVersionAsync(register.Model, Metadata(lease, resolved, datasetRef, result, modelRunId), new MemoryStream(result.Bundle), done);
+            version = await FindEarlierRegistrationAsync(register.Model, lease.JobId, result.Sha256, done)
+                ?? await registry.RegisterModelVersionAsync(register.Model, Metadata(lease, resolved, datasetRef, result, modelRunId), new MemoryStream(result.Bundle), done);
             tags["model.name"] = register.Model;
             tags["model.version"] = Invariant(version.Version);
             decision = await gate.DecideAsync(data, result, datasetRef, done);
@@ -119,6 +121,17 @@ public sealed class JobRunner(
         metrics.Job(spec.Task, "completed");
         if (decision is not null && resolved.Register?.Alias is not null) metrics.Promotion(resolved.Register.Model, decision.Promote);
         logger.LogInformation("Job {JobId} completed: {Message}", lease.JobId, message);
+    }
+
+    /// <summary>
+    /// An attempt that died between registering and completing left its version behind: training is deterministic,
+    /// so this attempt's model has the same sha256, and that version is reused rather than registered twice.
+    /// </summary>
+    private async Task<ModelVersion?> FindEarlierRegistrationAsync(string model, Guid jobId, string sha256, CancellationToken ct)
+    {
+        if (await registry.GetModelAsync(model, ct) is null) return null;
+        var versions = await registry.ListModelVersionsAsync(model, ct);
+        return versions.FirstOrDefault(v => v.Sha256 == sha256 && v.Tags.TryGetValue("job.id", out var job) && job == jobId.ToString());
     }
 
     private async Task<DatasetVersion> ResolveDatasetAsync(DatasetRef dataset, CancellationToken ct)
