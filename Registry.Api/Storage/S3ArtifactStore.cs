@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Security.Cryptography;
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 
@@ -172,10 +173,12 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, StorageOptions options, ILogge
     {
         try
         {
-            await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = options.Bucket, MaxKeys = 1 }, ct);
+            // HEAD bucket, not a listing: cheaper on a full bucket, and s3rver answers a truncated ListObjectsV2
+            // with InternalError, which kept a restarted registry unready.
+            await s3.HeadBucketAsync(new HeadBucketRequest { BucketName = options.Bucket }, ct);
             return true;
         }
-        catch (Exception e) when (e is AmazonS3Exception or HttpRequestException)
+        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException)
         {
             return false;
         }
