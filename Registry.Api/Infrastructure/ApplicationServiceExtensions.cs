@@ -34,6 +34,7 @@ public static class ApplicationServiceExtensions
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ClientErrorExceptionHandler>();
+        services.AddExceptionHandler<DependencyOutageExceptionHandler>();
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         services.AddOpenApi();
         services.AddHostedService<RegistryInitializer>();
