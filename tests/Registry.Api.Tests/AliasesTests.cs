@@ -32,6 +32,22 @@ public sealed class AliasesTests(RegistryFixture registry) : IClassFixture<Regis
     }
 
     [Fact]
+    public async Task History_rows_cannot_be_rewritten_even_in_sql()
+    {
+        await ModelArtifacts.RegisterAsync(trainer, "audited", seed: 17);
+        await admin.SetAliasAsync("audited", "production", 1, "first");
+        await using var conn = new Npgsql.NpgsqlConnection(registry.ConnectionString);
+        await conn.OpenAsync();
+        foreach (var sql in new[] { "UPDATE alias_history SET actor = 'someone-else'", "DELETE FROM alias_history" })
+        {
+            await using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
+            var e = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => cmd.ExecuteNonQueryAsync());
+            Assert.Contains("append-only", e.MessageText);
+        }
+        Assert.Equal("first", Assert.Single(await trainer.GetAliasHistoryAsync("audited", "production")).Reason);
+    }
+
+    [Fact]
     public async Task Only_admins_move_aliases_and_targets_must_exist()
     {
         await ModelArtifacts.RegisterAsync(trainer, "guarded", seed: 12);

@@ -126,6 +126,18 @@ public sealed class ModelsTests(RegistryFixture registry) : IClassFixture<Regist
     }
 
     [Fact]
+    public async Task Health_stays_ready_with_many_objects_in_the_bucket()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await ModelArtifacts.RegisterAsync(trainer, "health-fill", seed: 200 + i);
+        }
+        using var http = registry.CreateHttpClient(RegistryRole.Anonymous);
+        using var health = await http.GetAsync("health");
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), (health.StatusCode, await health.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
     public async Task Concurrent_registrations_get_distinct_consecutive_versions()
     {
         var versions = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => ModelArtifacts.RegisterAsync(trainer, "concurrent", seed: 100 + i)));
