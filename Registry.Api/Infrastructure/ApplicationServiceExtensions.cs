@@ -31,6 +31,9 @@ public static class ApplicationServiceExtensions
         var limits = new BodyLimitOptions();
         configuration.GetSection("Limits").Bind(limits);
         services.AddSingleton(limits);
+        var longPoll = new LongPollOptions();
+        configuration.GetSection("LongPoll").Bind(longPoll);
+        services.AddSingleton(longPoll);
 
         services.AddProblemDetails();
         services.AddExceptionHandler<ClientErrorExceptionHandler>();
@@ -39,6 +42,7 @@ public static class ApplicationServiceExtensions
         services.AddOpenApi();
         services.AddHostedService<RegistryInitializer>();
         services.AddHostedService<JobQueueMetrics>();
+        services.AddHostedService<RegistryEvents>();
         services.AddHealthChecks()
             .AddCheck<PostgresReadinessCheck>("postgresql")
             .AddCheck<S3ReadinessCheck>("s3");

@@ -11,7 +11,6 @@ namespace MlOps.Registry.Api.Jobs;
 public static class JobsApi
 {
     public const int MaxLeaseWaitSeconds = 30;
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
     public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder routes)
     {
@@ -70,6 +69,7 @@ public static class JobsApi
             var winner = await db.Jobs.AsNoTracking().FirstAsync(j => j.IdempotencyKey == request.IdempotencyKey, ct);
             return TypedResults.Ok(winner.ToContract());
         }
+        await RegistryEvents.PublishJobQueuedAsync(db, ct);
         queue.NotifySubmitted();
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", job.ToContract());
     }
@@ -100,7 +100,7 @@ public static class JobsApi
         : null;
 
     private static async Task<Results<Ok<JobLease>, NoContent, ProblemHttpResult>> LeaseAsync(
-        LeaseJobRequest request, JobQueue queue, CancellationToken ct)
+        LeaseJobRequest request, JobQueue queue, LongPollOptions poll, CancellationToken ct)
     {
         if (CheckLease(request.Worker, request.LeaseSeconds) is { } error)
         {
@@ -126,11 +126,11 @@ public static class JobsApi
             }
             try
             {
-                await submitted.WaitAsync(left < PollInterval ? left : PollInterval, ct);
+                await submitted.WaitAsync(left < poll.FallbackInterval ? left : poll.FallbackInterval, ct);
             }
             catch (TimeoutException)
             {
-                // Poll again: jobs submitted on other replicas and expired leases show up only in the database.
+                // Poll again: expired leases raise no event, and a notification may have been missed.
             }
         }
     }
@@ -243,6 +243,10 @@ public static class JobsApi
         job.LeaseExpiresAt = null;
         job.UpdatedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(ct);
+        if (retry)
+        {
+            await RegistryEvents.PublishJobQueuedAsync(db, ct);
+        }
         await tx.CommitAsync(ct);
         if (retry)
         {
@@ -267,6 +271,7 @@ public static class JobsApi
         job.LeaseExpiresAt = null;
         job.UpdatedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(ct);
+        await RegistryEvents.PublishJobQueuedAsync(db, ct);
         await tx.CommitAsync(ct);
         queue.NotifySubmitted();
         return TypedResults.Ok(job.ToContract());

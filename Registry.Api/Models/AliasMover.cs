@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using MlOps.Registry.Api.Data;
+using MlOps.Registry.Api.Infrastructure;
 using MlOps.Registry.Client.Models;
 
 namespace MlOps.Registry.Api.Models;
@@ -46,6 +47,7 @@ public static class AliasMover
             ModelId = modelRow.Id, Alias = alias, Version = version, PreviousVersion = previous, Actor = actor, Reason = reason, At = now,
         });
         await db.SaveChangesAsync(ct);
+        await RegistryEvents.PublishAliasMovedAsync(db, model, alias, ct);
         return new Outcome(new ModelAlias(model, alias, version, now, actor), null);
     }
 }

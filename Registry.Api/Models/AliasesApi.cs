@@ -9,8 +9,6 @@ namespace MlOps.Registry.Api.Models;
 public static class AliasesApi
 {
     public const int MaxWaitSeconds = 60;
-    /// <summary>How often a long-poll re-reads the database (moves made on other replicas).</summary>
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
     public static RouteGroupBuilder MapAliasesApi(this IEndpointRouteBuilder routes)
     {
@@ -57,7 +55,7 @@ public static class AliasesApi
     /// alias to point elsewhere (0 = until it exists), then answers with the current state (404 if it still does not exist).
     /// </summary>
     private static async Task<Results<Ok<ModelAlias>, ProblemHttpResult>> GetAsync(
-        string name, string alias, int? knownVersion, int? waitSeconds, RegistryDbContext db, AliasSignal signal, CancellationToken ct)
+        string name, string alias, int? knownVersion, int? waitSeconds, RegistryDbContext db, AliasSignal signal, LongPollOptions poll, CancellationToken ct)
     {
         if (CheckNames(name, alias) is { } invalid)
         {
@@ -85,11 +83,11 @@ public static class AliasesApi
             }
             try
             {
-                await changed.WaitAsync(left < PollInterval ? left : PollInterval, ct);
+                await changed.WaitAsync(left < poll.FallbackInterval ? left : poll.FallbackInterval, ct);
             }
             catch (TimeoutException)
             {
-                // Poll the database again: the move may have happened on another replica.
+                // No event (moves on other replicas arrive by LISTEN/NOTIFY): read the database again anyway.
             }
         }
     }

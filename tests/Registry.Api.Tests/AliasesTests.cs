@@ -102,4 +102,22 @@ public sealed class AliasesTests(RegistryFixture registry) : IClassFixture<Regis
         await replicaAdmin.SetAliasAsync("replicated", "production", 2);
         Assert.Equal(2, (await waiting.WaitAsync(TimeSpan.FromSeconds(10)))!.Version);
     }
+
+    [Fact]
+    public async Task Other_replicas_are_woken_by_postgres_notify_not_by_polling()
+    {
+        // This replica re-reads the database only every 10 minutes: only LISTEN/NOTIFY can wake it within the test.
+        await using var replica = new RegistryApiFactory(registry).WithSetting("LongPoll:FallbackIntervalMs", "600000");
+        var replicaReader = replica.CreateRegistryClient(RegistryRole.Reader);
+        await ModelArtifacts.RegisterAsync(trainer, "notified", seed: 18);
+        await ModelArtifacts.RegisterAsync(trainer, "notified", seed: 19);
+        await admin.SetAliasAsync("notified", "production", 1);
+        Assert.Equal(1, (await replicaReader.GetAliasAsync("notified", "production"))!.Version);
+
+        var waiting = replicaReader.WaitForAliasAsync("notified", "production", knownVersion: 1, TimeSpan.FromSeconds(60));
+        await Task.Delay(500);
+        Assert.False(waiting.IsCompleted);
+        await admin.SetAliasAsync("notified", "production", 2);
+        Assert.Equal(2, (await waiting.WaitAsync(TimeSpan.FromSeconds(20)))!.Version);
+    }
 }

@@ -160,6 +160,20 @@ public sealed class JobsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_lease_waiting_on_another_replica_is_woken_by_postgres_notify()
+    {
+        await using var replica = new RegistryApiFactory(registry).WithSetting("LongPoll:FallbackIntervalMs", "600000");
+        var replicaTrainer = replica.CreateRegistryClient(RegistryRole.Trainer);
+        Assert.Null(await replicaTrainer.LeaseJobAsync(new LeaseJobRequest("remote")));
+
+        var waiting = replicaTrainer.LeaseJobAsync(new LeaseJobRequest("remote", WaitSeconds: 30));
+        await Task.Delay(500);
+        Assert.False(waiting.IsCompleted);
+        var job = await trainer.SubmitJobAsync(Spec());
+        Assert.Equal(job.Id, (await waiting.WaitAsync(TimeSpan.FromSeconds(20)))!.JobId);
+    }
+
+    [Fact]
     public async Task Completing_with_promotion_moves_the_alias_audited_as_the_job()
     {
         var v1 = await ModelArtifacts.RegisterAsync(trainer, "credit-model", seed: 20);
