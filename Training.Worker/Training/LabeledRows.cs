@@ -17,10 +17,11 @@ internal static class LabeledRows
 {
     public static IDataView Load(MLContext ml, TrainingData data, int[] rows) => data.Spec.Task switch
     {
-        // Regression: float label. Binary: bool, true = positive (Classes[1]). Multiclass: key 1..K in Classes order.
+        // Regression: float label. Binary: bool, true = positive (Classes[1]). Multiclass: a key in Classes order;
+        // LoadFromEnumerable takes key fields 0-based (it stores value + 1, 0 being missing), so the class index as is.
         TrainingTasks.Regression => Load(ml, data, rows, label => (float)label, null),
         TrainingTasks.Binary => Load(ml, data, rows, label => label == 1, null),
-        _ => Load(ml, data, rows, label => (uint)label + 1, new KeyDataViewType(typeof(uint), data.Classes!.Count)),
+        _ => Load(ml, data, rows, label => (uint)label, new KeyDataViewType(typeof(uint), data.Classes!.Count)),
     };
 
     private static IDataView Load<TLabel>(MLContext ml, TrainingData data, int[] rows, Func<double, TLabel> label, DataViewType? labelType)

@@ -16,9 +16,6 @@ internal static class LearningCurve
 
     public static IReadOnlyList<LearningCurvePoint> Compute(MLContext ml, TrainingData data, ModelTrainer.Fitted fitted, IDataView test)
     {
-        // Multiclass: the per-class ensembles ML.NET exposes do not add up to the scores its softmax uses (checked:
-        // the rebuilt log-loss disagrees with the evaluator's), so no curve rather than a wrong one.
-        if (data.Spec.Task == TrainingTasks.Multiclass) return [];
         // outputs[ensemble][row][tree]
         var outputs = fitted.Ensembles.Select(e => TreeOutputs(ml, e, test)).ToList();
         var iterations = outputs.Min(o => o.Count == 0 ? 0 : o[0].Length);
@@ -35,7 +32,8 @@ internal static class LearningCurve
             var (key, value) = data.Spec.Task switch
             {
                 TrainingTasks.Regression => (MetricNames.Rmse, Rmse(data, raw)),
-                _ => (MetricNames.LogLoss, BinaryLogLoss(data, raw, fitted)),
+                TrainingTasks.Binary => (MetricNames.LogLoss, BinaryLogLoss(data, raw, fitted)),
+                _ => (MetricNames.LogLoss, MulticlassLogLoss(data, raw, fitted)),
             };
             points.Add(new LearningCurvePoint(MetricNames.LearningCurvePrefix + key, t + 1, value));
         }
@@ -76,9 +74,28 @@ internal static class LearningCurve
         var loss = 0.0;
         for (var r = 0; r < data.Test.Length; r++)
         {
-            var p = (double)fitted.Calibrator!.PredictProbability((float)raw[0, r]);
+            var p = (double)fitted.Calibrators[0].PredictProbability((float)raw[0, r]);
             var positive = data.Labels[data.Test[r]] == 1;
             loss -= Math.Log2(Math.Clamp(positive ? p : 1 - p, Epsilon, 1));
+        }
+        return loss / data.Test.Length;
+    }
+
+    /// <summary>
+    /// ML.NET's LightGBM multiclass model is one-versus-all: each class's calibrated probability, normalized over
+    /// the classes (checked: the last point equals the evaluator's log-loss). In nats, as that evaluator reports.
+    /// </summary>
+    private static double MulticlassLogLoss(TrainingData data, double[,] raw, ModelTrainer.Fitted fitted)
+    {
+        var classes = raw.GetLength(0);
+        var loss = 0.0;
+        for (var r = 0; r < data.Test.Length; r++)
+        {
+            var total = 0.0;
+            for (var k = 0; k < classes; k++) total += fitted.Calibrators[k].PredictProbability((float)raw[k, r]);
+            var truth = (int)data.Labels[data.Test[r]];
+            var p = total > 0 ? fitted.Calibrators[truth].PredictProbability((float)raw[truth, r]) / total : 0;
+            loss -= Math.Log(Math.Clamp(p, Epsilon, 1));
         }
         return loss / data.Test.Length;
     }

@@ -97,7 +97,8 @@ public static class ModelTrainer
         ITransformer Model,
         VBuffer<float> SlotGains,
         IReadOnlyList<TreeEnsembleModelParameters> Ensembles,
-        PlattCalibrator? Calibrator);
+        /// <summary>Binary: the model's calibrator. Multiclass: one per class (ML.NET normalizes their probabilities).</summary>
+        IReadOnlyList<PlattCalibrator> Calibrators);
 
     private static Fitted Fit(MLContext ml, string task, LightGbmSettings settings, IDataView train)
     {
@@ -110,7 +111,7 @@ public static class ModelTrainer
                     RegressionPredictionTransformer<LightGbmRegressionModelParameters>, LightGbmRegressionModelParameters>(new());
                 var model = ml.Regression.Trainers.LightGbm(options).Fit(train);
                 model.Model.GetFeatureWeights(ref gains);
-                return new Fitted(model, gains, [model.Model], null);
+                return new Fitted(model, gains, [model.Model], []);
             }
             case TrainingTasks.Binary:
             {
@@ -119,7 +120,7 @@ public static class ModelTrainer
                     CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator>>(new());
                 var model = ml.BinaryClassification.Trainers.LightGbm(options).Fit(train);
                 model.Model.SubModel.GetFeatureWeights(ref gains);
-                return new Fitted(model, gains, [model.Model.SubModel], model.Model.Calibrator);
+                return new Fitted(model, gains, [model.Model.SubModel], [model.Model.Calibrator]);
             }
             default:
             {
@@ -127,20 +128,19 @@ public static class ModelTrainer
                     MulticlassPredictionTransformer<OneVersusAllModelParameters>, OneVersusAllModelParameters>(new());
                 var model = ml.MulticlassClassification.Trainers.LightGbm(options).Fit(train);
                 var perClass = SubModels(model.Model);
-                gains = SumGains(perClass);
-                return new Fitted(model, gains, perClass, null);
+                var ensembles = perClass.Select(TreeEnsembleModelParameters (m) => m.SubModel).ToList();
+                return new Fitted(model, SumGains(ensembles), ensembles, perClass.Select(m => m.Calibrator).ToList());
             }
         }
     }
 
     // ML.NET keeps the per-class models of a one-versus-all model internal; LightGBM's multiclass model is one
     // tree ensemble per class, which importance and the learning curve need. Empty if ML.NET renames it.
-    private static IReadOnlyList<TreeEnsembleModelParameters> SubModels(OneVersusAllModelParameters model) =>
+    private static IReadOnlyList<CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator>> SubModels(OneVersusAllModelParameters model) =>
         (typeof(OneVersusAllModelParameters).GetProperty("SubModelParameters",
             System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)
             ?.GetValue(model) as System.Collections.IEnumerable)
-        ?.OfType<CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator>>()
-        .Select(TreeEnsembleModelParameters (m) => m.SubModel).ToList() ?? [];
+        ?.OfType<CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator>>().ToList() ?? [];
 
     private static VBuffer<float> SumGains(IReadOnlyList<TreeEnsembleModelParameters> ensembles)
     {

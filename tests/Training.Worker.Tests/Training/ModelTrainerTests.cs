@@ -68,6 +68,39 @@ public sealed class ModelTrainerTests
         Assert.Equal(["F", "L", "M", "VF"], result.Manifest.Classes);
         Assert.True(result.Metrics.ContainsKey(MetricNames.MacroAccuracy));
         Assert.True(result.FeatureImportance.Values.Sum() > 0.99);
+        var curve = result.LearningCurve.Where(p => p.Key == MetricNames.LearningCurvePrefix + MetricNames.LogLoss).ToList();
+        Assert.Equal(200, curve[^1].Step);
+        Assert.Equal(result.Metrics[MetricNames.LogLoss], curve[^1].Value, 1e-4);
+        Assert.True(curve[0].Value > curve[^1].Value);
+    }
+
+    /// <summary>
+    /// The bundle, scored row by row the way serving does, must reproduce the trainer's own metrics: this catches
+    /// a label or class order that ML.NET's evaluator would read one way and the served model another.
+    /// </summary>
+    [Theory]
+    [InlineData("ames_housing.regression.json", MetricNames.Rmse)]
+    [InlineData("credit_scoring.binary.json", MetricNames.Auc)]
+    [InlineData("hpc_data.multiclass.json", MetricNames.Accuracy)]
+    [InlineData("hpc_data.multiclass.json", MetricNames.MacroAccuracy)]
+    public async Task Served_predictions_reproduce_the_reported_metric(string specFile, string metric)
+    {
+        var spec = Samples.Spec(specFile) with { Trainer = Samples.Spec(specFile).Trainer! with { NumberOfIterations = 60 } };
+        await using var csv = File.OpenRead(Samples.Dataset(spec.Dataset.Name));
+        var data = TrainingData.Prepare(spec, await CsvTable.ReadAsync(csv, CancellationToken.None), null);
+        var result = await ModelTrainer.TrainAsync(data, LightGbmSettings.From(spec.Trainer), CancellationToken.None);
+
+        var (served, problem) = await Promotion.BundleEvaluator.EvaluateAsync(new MemoryStream(result.Bundle), data, CancellationToken.None);
+
+        Assert.Null(problem);
+        Assert.Equal(result.Metrics[metric], served![metric], 1e-4);
+        // Every class is predicted for some test row: no class is lost to a shifted label.
+        if (spec.Task == TrainingTasks.Multiclass)
+        {
+            var model = await ScoringModel.LoadAsync(new MemoryStream(result.Bundle), CancellationToken.None);
+            var predicted = data.Test.Select(r => model.Predict(data.Encode(r)).Label).Distinct().Count();
+            Assert.Equal(data.Classes!.Count, predicted);
+        }
     }
 
     [Fact]
