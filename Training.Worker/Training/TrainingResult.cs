@@ -1,4 +1,7 @@
+using MlOps.ModelBundle.Features;
 using MlOps.ModelBundle.Packaging;
+using MlOps.Registry.Client.Datasets;
+using MlOps.Registry.Client.Models;
 
 namespace MlOps.Training.Worker.Training;
 
@@ -24,4 +27,9 @@ public sealed record TrainingResult(
 {
     /// <summary>LightGBM's fit alone (IDataView to trained model), the span a benchmark against another library compares.</summary>
     public TimeSpan FitTime { get; init; }
+
+    /// <summary>The model's input columns as the registry records them on the version.</summary>
+    public IReadOnlyList<FeatureSchema> InputSchema() =>
+        Manifest.Features.Select(f => new FeatureSchema(f.Name,
+            f.Kind == FeatureKind.Numeric ? ColumnTypes.Numeric : ColumnTypes.Categorical, f.Levels)).ToList();
 }

@@ -48,6 +48,29 @@ public sealed class GateAndDeterminismTests(RegistryFixture registry) : IClassFi
     }
 
     [Fact]
+    public async Task A_retried_job_reuses_the_version_an_earlier_attempt_registered_instead_of_adding_one()
+    {
+        // What an attempt that died between registering and completing leaves behind: the version, tagged with
+        // the job. Training is deterministic, so a bundle trained here is byte-identical to the worker's.
+        var spec = Credit("credit-retried", iterations: 25) with { Dataset = new DatasetRef("credit_scoring", 1) };
+        var job = await registry.SubmitAsync(spec);
+        await using (var csv = File.OpenRead(Samples.Dataset("credit_scoring")))
+        {
+            var local = await ModelTrainer.TrainAsync(spec, csv, (await registry.Client.GetDatasetVersionAsync("credit_scoring", 1)).Columns, CancellationToken.None);
+            await registry.Client.RegisterModelVersionAsync("credit-retried", new Registry.Client.Models.ModelVersionMetadata(
+                null, new Registry.Client.Models.DatasetVersionRef("credit_scoring", 1), spec.Task, local.InputSchema(), local.Metrics, local.Sha256,
+                Tags: new Dictionary<string, string> { ["job.id"] = job.Id.ToString() }), new MemoryStream(local.Bundle));
+        }
+
+        await using var worker = await WorkerHost.StartAsync(registry.Address);
+        var done = await registry.WaitForJobAsync(job.Id);
+
+        Assert.Equal(JobStatuses.Completed, done.Status);
+        Assert.Equal(1, done.ModelVersion);
+        Assert.Single(await registry.Client.ListModelVersionsAsync("credit-retried"));
+    }
+
+    [Fact]
     public async Task A_worse_model_stays_registered_without_the_alias_and_its_run_says_why_a_better_one_takes_it()
     {
         await using var worker = await WorkerHost.StartAsync(registry.Address);
