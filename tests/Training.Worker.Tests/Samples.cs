@@ -1,13 +1,14 @@
 using System.Text.Json;
 using MlOps.Registry.Client;
 using MlOps.Registry.Client.Jobs;
+using MlOps.TestInfrastructure;
 
 namespace MlOps.Training.Worker.Tests;
 
 /// <summary>The checked-in sample datasets and job specs (samples/ at the repository root).</summary>
 public static class Samples
 {
-    public static readonly string Root = FindRoot();
+    public static readonly string Root = TestServices.RepoRoot();
 
     public static string Dataset(string name) => Path.Combine(Root, "samples", "datasets", name + ".csv");
 
@@ -18,13 +19,4 @@ public static class Samples
     public static TrainingJobSpec Ames => Spec("ames_housing.regression.json");
     public static TrainingJobSpec Credit => Spec("credit_scoring.binary.json");
     public static TrainingJobSpec Hpc => Spec("hpc_data.multiclass.json");
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (Directory.Exists(Path.Combine(dir.FullName, "samples", "datasets"))) return dir.FullName;
-        }
-        throw new DirectoryNotFoundException("samples/datasets not found above " + AppContext.BaseDirectory);
-    }
 }
