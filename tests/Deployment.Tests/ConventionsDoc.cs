@@ -5,11 +5,30 @@ namespace MlOps.Deployment.Tests;
 /// <summary>The tables of docs/conventions.md that deployment assets must agree with.</summary>
 internal static partial class ConventionsDoc
 {
-    /// <summary>Keys of the "Configuration keys" table, with the <c>N</c> of indexed keys read as 0.</summary>
+    /// <summary>
+    /// Keys of the "Configuration keys" table, with the <c>N</c> of indexed keys read as 0 and a leading
+    /// <c>...:</c> expanded from the cell's first key (<c>`A:B:C`, `...:D`</c> is A:B:D).
+    /// </summary>
     public static HashSet<string> ConfigurationKeys() =>
         TableRows("## Configuration keys")
-            .SelectMany(cells => Backticked().Matches(cells[0]).Select(m => m.Groups[1].Value.Replace(":N:", ":0:")))
+            .SelectMany(cells =>
+            {
+                var keys = Backticked().Matches(cells[0]).Select(m => m.Groups[1].Value).ToList();
+                return keys.Select(k => Expand(keys[0], k).Replace(":N:", ":0:"));
+            })
             .ToHashSet(StringComparer.Ordinal);
+
+    private static string Expand(string first, string key)
+    {
+        if (!key.StartsWith("...:", StringComparison.Ordinal))
+        {
+            return key;
+        }
+        var rest = key[4..].Split(':');
+        var segments = first.Split(':');
+        var at = Array.IndexOf(segments, rest[0]);
+        return string.Join(':', segments[..(at >= 0 ? at : segments.Length - 1)].Concat(rest));
+    }
 
     /// <summary>Prometheus names of the "Metric names" table; <c>x_bucket/...</c> stands for x_bucket, x_sum, x_count.</summary>
     public static HashSet<string> MetricNames()

@@ -195,6 +195,12 @@ public sealed partial class ManifestTests
         Assert.Equal(register.GetProperty("model").GetString(), serving["Serving__Models__0__Name"]);
         Assert.Equal(register.GetProperty("alias").GetString(), serving["Serving__Models__0__Alias"]);
         Assert.Contains($"Dataset = \"{spec.RootElement.GetProperty("dataset").GetProperty("name").GetString()}\"", appHost);
+
+        // The run-mode bootstrap keys are the worker's documented ones.
+        var bootstrapKeys = Regex.Matches(appHost, "\"(Worker__Bootstrap__[A-Za-z]+)\"").Select(m => m.Groups[1].Value.Replace("__", ":")).ToList();
+        Assert.Equal(3, bootstrapKeys.Count);
+        Assert.Subset(ConventionsDoc.ConfigurationKeys(), bootstrapKeys.ToHashSet());
+        Assert.Contains("Serving:Models:0:Canary:Weight", ConventionsDoc.ConfigurationKeys());
     }
 
     [Fact]
