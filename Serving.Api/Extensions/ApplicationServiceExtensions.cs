@@ -13,6 +13,7 @@ public static class ApplicationServiceExtensions
         var services = builder.Services;
         services.AddOptions<ServingOptions>().BindConfiguration(ServingOptions.Section);
         services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddOpenApi();
 
         // Aspire's WithReference(registry-api) injects services:registry-api:http:0; Registry:BaseAddress overrides it.

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MlOps.ModelBundle.Features;
+using MlOps.Registry.Client;
 using MlOps.Registry.Client.Serving;
 using MlOps.Serving.Api.Hosting;
 using MlOps.Serving.Api.Predict;
@@ -21,7 +22,7 @@ public static class InferenceV2Api
         v2.MapGet("/models/{name}", Metadata);
         v2.MapGet("/models/{name}/ready", (string name, ModelCatalog catalog) =>
             catalog.Find(name) is { } model ? Ready(model.IsLoaded) : (IResult)ServingProblems.UnknownModel(name));
-        v2.MapPost("/models/{name}/infer", Infer);
+        v2.MapPost("/models/{name}/infer", InferAsync).Accepts<V2InferRequest>("application/json");
         return app;
     }
 
@@ -42,6 +43,24 @@ public static class InferenceV2Api
         var versions = new List<string> { model.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (served.Secondary is { } second) versions.Add(second.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return TypedResults.Ok(new V2ModelMetadata(name, versions, Platform, inputs, outputs));
+    }
+
+    // The body is read here rather than bound, so that malformed JSON is a 400 naming the problem in every environment.
+    private static async Task<Results<Ok<V2InferResponse>, ProblemHttpResult>> InferAsync(
+        string name, HttpRequest http, ModelCatalog catalog, PredictionService predictions, CancellationToken ct)
+    {
+        V2InferRequest? request;
+        try
+        {
+            request = await JsonSerializer.DeserializeAsync<V2InferRequest>(http.Body, RegistryJson.Options, ct);
+        }
+        catch (JsonException e)
+        {
+            return ServingProblems.Invalid(new InputError($"The body is not a valid V2 infer request: {e.Message}"));
+        }
+        return request is null
+            ? ServingProblems.Invalid(new InputError("The body is empty: send {\"inputs\": [...]}."))
+            : Infer(name, request, catalog, predictions);
     }
 
     private static Results<Ok<V2InferResponse>, ProblemHttpResult> Infer(

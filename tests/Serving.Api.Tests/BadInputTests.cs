@@ -156,6 +156,18 @@ public sealed class BadInputTests(TrainedModels models) : IAsyncLifetime
         await Assertions.BadRequestAsync(await _http.PostObjectAsync("v2/models/ames/infer", request with { Inputs = tensors }), "Lot_Area", 1);
     }
 
+    [Theory]
+    [InlineData("{\"inputs\":")]
+    [InlineData("{\"inputs\":[{\"name\":\"Lot_Area\",\"shape\":\"three\",\"datatype\":\"FP64\",\"data\":[1]}]}")]
+    [InlineData("{}")]
+    [InlineData("{\"inputs\":[{\"name\":\"Lot_Area\",\"shape\":[1],\"datatype\":\"FP64\",\"data\":5}]}")]
+    public async Task V2_malformed_requests_are_400s(string body)
+    {
+        var response = await _http.PostJsonAsync("v2/models/ames/infer", body);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task V2_infer_equals_the_offline_model()
     {
