@@ -91,7 +91,7 @@ public sealed class TrainedModel
     {
         var fromEnv = Environment.GetEnvironmentVariable("MLOPS_DATASETS");
         if (!string.IsNullOrEmpty(fromEnv)) return fromEnv;
-        // The repository sits beside ../shared (the CI layout), which holds the datasets.
-        return Path.GetFullPath(Path.Combine(TestServices.RepoRoot(), "..", "shared", "datasets"));
+        // samples/datasets holds the shared datasets byte for byte (samples/README.md), so a clone tests alone.
+        return Path.Combine(TestServices.RepoRoot(), "samples", "datasets");
     }
 }
