@@ -1,0 +1,149 @@
+using Microsoft.ML;
+using MlOps.ModelBundle.Features;
+using MlOps.ModelBundle.Packaging;
+using MlOps.ModelBundle.Scoring;
+using MlOps.Registry.Client.Jobs;
+using MlOps.Registry.Client.Serving;
+using MlOps.Training.Worker.Training;
+
+namespace MlOps.ModelBundle.Tests;
+
+/// <summary>
+/// ScoringModel (the flattened tree evaluator where it applies) against ML.NET's own PredictionEngine on the same
+/// bundle, for real models trained by the worker's trainer on the sample datasets: every train and test row as
+/// encoded, plus each row with numeric cells missing and with unknown categories.
+/// </summary>
+public sealed class TreeEvaluatorTests
+{
+    [Fact]
+    public async Task Ames_regression_uses_the_tree_evaluator_and_matches_ml_net()
+    {
+        // The benchmarked model: 300 iterations, learning rate 0.1, 31 leaves.
+        var (model, engine, data) = await TrainAsync("ames_housing.csv", TrainingTasks.Regression, "Sale_Price",
+            new TrainerParams(NumberOfIterations: 300, LearningRate: 0.1));
+        Assert.True(model.UsesTreeEvaluator, model.TreeEvaluatorFallbackReason);
+        var checkedRows = Compare(model, engine, data);
+        Assert.True(checkedRows > 5000, $"only {checkedRows} rows compared");
+    }
+
+    [Fact]
+    public async Task Credit_binary_with_missing_cells_uses_the_tree_evaluator_and_matches_ml_net()
+    {
+        var (model, engine, data) = await TrainAsync("credit_scoring.csv", TrainingTasks.Binary, "Status",
+            new TrainerParams(NumberOfIterations: 100), positiveClass: "bad");
+        Assert.True(model.UsesTreeEvaluator, model.TreeEvaluatorFallbackReason);
+        // The dataset's own empty cells must be among the rows compared.
+        Assert.Contains(data.Train.Concat(data.Test), row => Enumerable.Range(0, data.Features.Count)
+            .Any(f => data.Features[f].Kind == FeatureKind.Numeric && data.NumericValue(f, row) is null));
+        Compare(model, engine, data);
+    }
+
+    [Fact]
+    public async Task Hpc_multiclass_stays_on_ml_net_and_matches_it()
+    {
+        var (model, engine, data) = await TrainAsync("hpc_data.csv", TrainingTasks.Multiclass, "class",
+            new TrainerParams(NumberOfIterations: 30));
+        Assert.False(model.UsesTreeEvaluator);
+        Assert.NotNull(model.TreeEvaluatorFallbackReason);
+        Compare(model, engine, data, rowLimit: 400);
+    }
+
+    /// <summary>Compares every row and its variants; returns how many vectors were compared.</summary>
+    private static int Compare(ScoringModel model, ReferenceEngine engine, TrainingData data, int rowLimit = int.MaxValue)
+    {
+        var compared = 0;
+        var random = new Random(7);
+        foreach (var row in data.Train.Concat(data.Test).Take(rowLimit))
+        {
+            var encoded = data.Encode(row);
+            foreach (var vector in Variants(model.Encoder, data, row, encoded, random))
+            {
+                var expected = engine.Predict(vector);
+                var actual = model.Predict(vector);
+                AssertClose(expected.Value, actual.Value, row);
+                AssertClose(expected.Probability, actual.Probability, row);
+                Assert.Equal(expected.Label, actual.Label);
+                if (expected.Probabilities is { } probabilities)
+                {
+                    Assert.NotNull(actual.Probabilities);
+                    foreach (var (label, p) in probabilities) AssertClose(p, actual.Probabilities[label], row);
+                }
+                compared++;
+            }
+        }
+        return compared;
+    }
+
+    // The row as encoded; with about half its numeric cells missing; with every categorical value unknown.
+    private static IEnumerable<float[]> Variants(FeatureEncoder encoder, TrainingData data, int row, float[] encoded, Random random)
+    {
+        yield return encoded;
+        var missing = (float[])encoded.Clone();
+        var unknown = (float[])encoded.Clone();
+        for (var c = 0; c < encoder.Columns.Count; c++)
+        {
+            if (encoder.Columns[c].Kind == FeatureKind.Numeric)
+            {
+                if (random.Next(2) == 0) encoder.SetNumeric(missing, c, null);
+            }
+            else
+            {
+                Assert.False(encoder.SetCategorical(unknown, c, "never-seen-level " + data.CategoricalValue(c, row)));
+            }
+        }
+        yield return missing;
+        yield return unknown;
+    }
+
+    // Relative for large values (house prices), absolute near zero (probabilities).
+    private static void AssertClose(double? expected, double? actual, int row)
+    {
+        Assert.Equal(expected is null, actual is null);
+        if (expected is not { } b || actual is not { } a) return;
+        Assert.True(Math.Abs(a - b) <= 1e-5 * Math.Max(1, Math.Abs(b)), $"row {row}: {a} vs ML.NET {b}");
+    }
+
+    private static async Task<(ScoringModel Model, ReferenceEngine Engine, TrainingData Data)> TrainAsync(
+        string dataset, string task, string label, TrainerParams trainer, string? positiveClass = null)
+    {
+        var spec = new TrainingJobSpec("model-bundle-tests", new DatasetRef(Path.GetFileNameWithoutExtension(dataset), 1), task, label,
+            PositiveClass: positiveClass, Trainer: trainer, Split: new SplitSpec(0.2, 42));
+        await using var csv = File.OpenRead(Path.Combine(DatasetsFolder(), dataset));
+        var table = await CsvTable.ReadAsync(csv, CancellationToken.None);
+        var data = TrainingData.Prepare(spec, table, null);
+        var result = await ModelTrainer.TrainAsync(data, LightGbmSettings.From(trainer), CancellationToken.None);
+        using var forModel = new MemoryStream(result.Bundle);
+        var model = await ScoringModel.LoadAsync(forModel, CancellationToken.None);
+        using var forEngine = new MemoryStream(result.Bundle);
+        var engine = await ReferenceEngine.LoadAsync(forEngine);
+        return (model, engine, data);
+    }
+
+    private static string DatasetsFolder()
+    {
+        if (Environment.GetEnvironmentVariable("MLOPS_DATASETS") is { Length: > 0 } fromEnv) return fromEnv;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "samples", "datasets");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        throw new InvalidOperationException("samples/datasets not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>
+/// ML.NET's PredictionEngine on a bundle's model: ScoringModel's fallback scorer, built here on its own so the
+/// reference cannot take the evaluator's path.
+/// </summary>
+internal sealed class ReferenceEngine(RowScorer scorer)
+{
+    public Prediction Predict(float[] features) => scorer.Score(features);
+
+    public static async Task<ReferenceEngine> LoadAsync(Stream bundle)
+    {
+        var (manifest, modelBytes) = await ModelBundleFile.ReadAsync(bundle, CancellationToken.None);
+        var ml = new MLContext(seed: 0);
+        var model = ml.Model.Load(modelBytes, out _);
+        return new ReferenceEngine(RowScorer.Create(ml, model, manifest, new FeatureEncoder(manifest.Features).Length));
+    }
+}
