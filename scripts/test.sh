@@ -10,6 +10,9 @@ export SVC_ROOT="${SVC_ROOT:-/tmp/mlops-test-services-$$}"
 cleanup() { bash scripts/testinfra/services.sh stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 eval "$(bash scripts/testinfra/services.sh start)"
+# In-process hosts and the end-to-end processes log warnings and our own information only: a failing test
+# still shows what went wrong, without every SQL statement of a passing run.
+export Logging__LogLevel__Default=Warning Logging__LogLevel__MlOps=Information
 echo "test services: PostgreSQL $PG_CS  S3 $S3_ENDPOINT"
 dotnet build MlOps.Ci.slnf -c Release --nologo -v quiet
 RESULTS="$ROOT/TestResults"; rm -rf "$RESULTS"
