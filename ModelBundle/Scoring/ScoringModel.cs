@@ -45,7 +45,7 @@ public sealed class ScoringModel
     /// <summary>Whether rows are scored by the flattened tree evaluator rather than ML.NET's PredictionEngine.</summary>
     public bool UsesTreeEvaluator => _trees is not null;
 
-    /// <summary>Why the tree evaluator is not used (null when it is): logged by hosts, asserted by tests.</summary>
+    /// <summary>Why the tree evaluator is not used (null when it is), for hosts to log and tests to assert.</summary>
     public string? TreeEvaluatorFallbackReason { get; }
 
     public BundleManifest Manifest { get; }

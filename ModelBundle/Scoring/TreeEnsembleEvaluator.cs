@@ -7,7 +7,8 @@ namespace MlOps.ModelBundle.Scoring;
 
 /// <summary>
 /// A LightGBM ensemble as ML.NET 5 evaluates it (InternalTreeEnsemble.GetOutput / InternalRegressionTree.GetLeaf),
-/// flattened into one node array: ML.NET's own walk costs ~13 us for 300 trees of 31 leaves, this one a fraction.
+/// flattened into one node array and walked 8 trees at a time (bench/scoring: about 7x faster than ML.NET's
+/// PredictionEngine on the 300-tree Ames model).
 /// Immutable, so one instance serves every thread. Semantics copied from ML.NET:
 /// <list type="bullet">
 /// <item>a node goes left when <c>value &lt;= threshold</c> (float compare), right otherwise;</item>
@@ -20,34 +21,42 @@ namespace MlOps.ModelBundle.Scoring;
 /// </summary>
 internal sealed class TreeEnsembleEvaluator
 {
+    /// <summary>Trees walked side by side: their node chains are independent, so the CPU overlaps them.</summary>
+    private const int Lanes = 8;
+
+    /// <summary>
+    /// A split, or a leaf: a leaf is a node whose two children are itself, so stepping a finished tree is harmless
+    /// and <see cref="Lanes"/> trees step together until the last of them reaches a leaf.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
-    private readonly struct Node(int feature, float threshold, float missing, int left, int right)
+    private struct Node(int feature, float threshold, float missing, int left, int right)
     {
-        public readonly int Feature = feature;
-        public readonly float Threshold = threshold;
+        public int Feature = feature;
+        public float Threshold = threshold;
         /// <summary>What a NaN value becomes at this node (NaN itself when the tree keeps NaN).</summary>
-        public readonly float Missing = missing;
-        /// <summary>Index into the node array, or <c>~leaf</c> (index into the leaf array).</summary>
-        public readonly int Left = left;
-        public readonly int Right = right;
+        public float Missing = missing;
+        /// <summary>Children side by side: [0] when <c>value &lt;= threshold</c>, [1] otherwise.</summary>
+        public int Left = left;
+        public int Right = right;
     }
 
     private readonly Node[] _nodes;
-    private readonly double[] _leaves;
-    /// <summary>Per tree: its root node, or <c>~leaf</c> for a tree without splits.</summary>
+    /// <summary>Leaf value per node index (0 for splits).</summary>
+    private readonly double[] _values;
+    /// <summary>Per tree, padded with a zero-valued leaf to a multiple of <see cref="Lanes"/>.</summary>
     private readonly int[] _roots;
-
+    /// <summary>Nodes from here on are leaves.</summary>
+    private readonly int _leafStart;
     private readonly int _vectorLength;
 
-    private TreeEnsembleEvaluator(Node[] nodes, double[] leaves, int[] roots, int vectorLength)
+    private TreeEnsembleEvaluator(Node[] nodes, double[] values, int[] roots, int leafStart, int vectorLength)
     {
-        _vectorLength = vectorLength;
         _nodes = nodes;
-        _leaves = leaves;
+        _values = values;
         _roots = roots;
+        _leafStart = leafStart;
+        _vectorLength = vectorLength;
     }
-
-    public int TreeCount => _roots.Length;
 
     /// <summary>
     /// Flattens an ensemble, or returns null with the reason when it has something this evaluator does not
@@ -70,18 +79,26 @@ internal sealed class TreeEnsembleEvaluator
                 return null;
             }
         }
+        if (vectorLength < 1)
+        {
+            reason = "empty feature vector";
+            return null;
+        }
 
-        var nodes = new List<Node>();
-        var leaves = new List<double>();
-        var roots = new int[ensemble.Trees.Count];
-        for (var t = 0; t < ensemble.Trees.Count; t++)
+        // All splits first, then all leaves, so "index >= leafStart" tells a finished walk. Leaf indices are
+        // kept negative (~leaf) while building and moved past the splits at the end.
+        var splitNodes = new List<Node>();
+        var leafValues = new List<double>();
+        var treeCount = ensemble.Trees.Count;
+        var roots = new int[(treeCount + Lanes - 1) / Lanes * Lanes];
+        for (var t = 0; t < treeCount; t++)
         {
             var tree = ensemble.Trees[t];
             if (tree.NumberOfNodes == 0)
             {
                 // InternalRegressionTree.GetOutput returns 0 for a tree without splits.
-                roots[t] = ~leaves.Count;
-                leaves.Add(0);
+                roots[t] = ~leafValues.Count;
+                leafValues.Add(0);
                 continue;
             }
             if (!TryReadDefaults(tree, out var defaults))
@@ -94,9 +111,11 @@ internal sealed class TreeEnsembleEvaluator
                 reason = $"tree {t} has {defaults.Length} missing-value defaults for {tree.NumberOfNodes} nodes";
                 return null;
             }
-            var nodeBase = nodes.Count;
-            var leafBase = leaves.Count;
-            for (var n = 0; n < tree.NumberOfNodes; n++)
+            var splitBase = splitNodes.Count;
+            var leafBase = leafValues.Count;
+            var splits = tree.NumberOfNodes;
+            var leaves = tree.LeafValues.Count;
+            for (var n = 0; n < splits; n++)
             {
                 if (tree.CategoricalSplitFlags[n])
                 {
@@ -109,30 +128,67 @@ internal sealed class TreeEnsembleEvaluator
                     reason = $"tree {t} splits on feature {feature}, outside the {vectorLength}-slot vector";
                     return null;
                 }
-                nodes.Add(new Node(feature, tree.NumericalSplitThresholds[n], defaults is null ? float.NaN : defaults[n],
-                    Remap(tree.LeftChild[n], nodeBase, leafBase), Remap(tree.RightChild[n], nodeBase, leafBase)));
-            }
-            foreach (var value in tree.LeafValues) leaves.Add(value);
-            roots[t] = nodeBase;
-        }
-
-        // A corrupt child index would loop or read out of range in the unchecked walk: check every one now.
-        foreach (var node in nodes)
-        {
-            foreach (var child in (ReadOnlySpan<int>)[node.Left, node.Right])
-            {
-                if (child >= 0 ? child >= nodes.Count : ~child >= leaves.Count)
+                int left = tree.LeftChild[n], right = tree.RightChild[n];
+                if (!ValidChild(left, splits, leaves) || !ValidChild(right, splits, leaves))
                 {
-                    reason = $"child index {child} is out of range";
+                    reason = $"tree {t} node {n} has a child out of range";
                     return null;
                 }
+                int Map(int child) => child >= 0 ? splitBase + child : ~(leafBase + ~child);
+                splitNodes.Add(new Node(feature, tree.NumericalSplitThresholds[n], defaults is null ? float.NaN : defaults[n], Map(left), Map(right)));
+            }
+            leafValues.AddRange(tree.LeafValues);
+            roots[t] = splitBase;
+            // A cycle (corrupt tree) would never reach a leaf: the walk must end within as many steps as splits.
+            if (!Terminates(splitNodes, splitBase, splits))
+            {
+                reason = $"tree {t} is not a tree (a cycle)";
+                return null;
             }
         }
+        // Padding trees: a zero leaf each, so every group has Lanes trees.
+        for (var t = treeCount; t < roots.Length; t++)
+        {
+            roots[t] = ~leafValues.Count;
+            leafValues.Add(0);
+        }
+
+        var leafStart = splitNodes.Count;
+        int Final(int index) => index >= 0 ? index : leafStart + ~index;
+        var nodes = new Node[leafStart + leafValues.Count];
+        var values = new double[nodes.Length];
+        for (var n = 0; n < leafStart; n++)
+        {
+            var split = splitNodes[n];
+            nodes[n] = new Node(split.Feature, split.Threshold, split.Missing, Final(split.Left), Final(split.Right));
+        }
+        for (var l = 0; l < leafValues.Count; l++)
+        {
+            nodes[leafStart + l] = new Node(0, 0, 0, leafStart + l, leafStart + l);
+            values[leafStart + l] = leafValues[l];
+        }
+        for (var t = 0; t < roots.Length; t++) roots[t] = Final(roots[t]);
         reason = "";
-        return new TreeEnsembleEvaluator(nodes.ToArray(), leaves.ToArray(), roots, vectorLength);
+        return new TreeEnsembleEvaluator(nodes, values, roots, leafStart, vectorLength);
     }
 
-    private static int Remap(int child, int nodeBase, int leafBase) => child >= 0 ? nodeBase + child : ~(leafBase + ~child);
+    private static bool ValidChild(int child, int splits, int leaves) => child >= 0 ? child < splits : ~child < leaves;
+
+    /// <summary>Whether every path from the root reaches a leaf within as many steps as the tree has splits.</summary>
+    private static bool Terminates(List<Node> splitNodes, int root, int splits)
+    {
+        var stack = new Stack<(int Node, int Depth)>();
+        stack.Push((root, 0));
+        while (stack.Count > 0)
+        {
+            var (index, depth) = stack.Pop();
+            if (index < 0) continue;
+            if (depth >= splits) return false;
+            stack.Push((splitNodes[index].Left, depth + 1));
+            stack.Push((splitNodes[index].Right, depth + 1));
+        }
+        return true;
+    }
 
     // The public RegressionTree does not expose DefaultValueForMissing, which decides where NaN goes; read it from
     // the wrapped InternalRegressionTree. Null result = ML.NET keeps NaN as is (the array was absent or all zeros).
@@ -157,7 +213,8 @@ internal sealed class TreeEnsembleEvaluator
     {
         var thresholds = new List<float>[_vectorLength];
         for (var f = 0; f < thresholds.Length; f++) thresholds[f] = [];
-        foreach (var node in _nodes) thresholds[node.Feature].Add(node.Threshold);
+        for (var n = 0; n < _nodes.Length; n++)
+            if (_nodes[n].Left != n) thresholds[_nodes[n].Feature].Add(_nodes[n].Threshold);
 
         var missing = new float[_vectorLength];
         encoder.Reset(missing);
@@ -189,25 +246,54 @@ internal sealed class TreeEnsembleEvaluator
     public float Evaluate(ReadOnlySpan<float> features)
     {
         // ML.NET rejects a vector of another length too; checked here, the walk below reads without bounds checks
-        // (every node and child index was validated in TryCreate).
+        // (every feature and child index was validated in TryCreate).
         if (features.Length != _vectorLength)
             throw new ArgumentException($"Expected {_vectorLength} features, got {features.Length}.", nameof(features));
         ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        ref var feature0 = ref MemoryMarshal.GetReference(features);
-        var leaves = _leaves;
+        ref var row = ref MemoryMarshal.GetReference(features);
+        ref var values = ref MemoryMarshal.GetArrayDataReference(_values);
+        var roots = _roots;
         var sum = 0.0;
-        foreach (var root in _roots)
+        // lastSplit - n is negative exactly for leaves: a group is done when all its lanes are (Lanes = 8, unrolled).
+        var lastSplit = _leafStart - 1;
+        for (var t = 0; t < roots.Length; t += Lanes)
         {
-            var index = root;
-            while (index >= 0)
+            int n0 = roots[t], n1 = roots[t + 1], n2 = roots[t + 2], n3 = roots[t + 3];
+            int n4 = roots[t + 4], n5 = roots[t + 5], n6 = roots[t + 6], n7 = roots[t + 7];
+            while (((lastSplit - n0) & (lastSplit - n1) & (lastSplit - n2) & (lastSplit - n3)
+                    & (lastSplit - n4) & (lastSplit - n5) & (lastSplit - n6) & (lastSplit - n7)) >= 0)
             {
-                ref readonly var node = ref Unsafe.Add(ref nodes, index);
-                var value = Unsafe.Add(ref feature0, node.Feature);
-                if (float.IsNaN(value)) value = node.Missing;
-                index = value <= node.Threshold ? node.Left : node.Right;
+                n0 = Step(ref nodes, ref row, n0);
+                n1 = Step(ref nodes, ref row, n1);
+                n2 = Step(ref nodes, ref row, n2);
+                n3 = Step(ref nodes, ref row, n3);
+                n4 = Step(ref nodes, ref row, n4);
+                n5 = Step(ref nodes, ref row, n5);
+                n6 = Step(ref nodes, ref row, n6);
+                n7 = Step(ref nodes, ref row, n7);
             }
-            sum += leaves[~index];
+            // Added one by one in tree order, as ML.NET does: the same double rounding, the same float result (the
+            // padding trees add +0.0, which changes no sum).
+            sum += Unsafe.Add(ref values, n0);
+            sum += Unsafe.Add(ref values, n1);
+            sum += Unsafe.Add(ref values, n2);
+            sum += Unsafe.Add(ref values, n3);
+            sum += Unsafe.Add(ref values, n4);
+            sum += Unsafe.Add(ref values, n5);
+            sum += Unsafe.Add(ref values, n6);
+            sum += Unsafe.Add(ref values, n7);
         }
         return (float)sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Step(ref Node nodes, ref float row, int index)
+    {
+        ref var node = ref Unsafe.Add(ref nodes, index);
+        var value = Unsafe.Add(ref row, node.Feature);
+        if (float.IsNaN(value)) value = node.Missing;
+        // InternalRegressionTree.GetLeaf: "<=" goes left, anything else (NaN too) right. Indexing the child pair
+        // instead of branching: which way a split goes is unpredictable, a mispredicted branch costs more.
+        return Unsafe.Add(ref node.Left, value <= node.Threshold ? 0 : 1);
     }
 }
