@@ -7,7 +7,7 @@ namespace MlOps.ModelBundle.Scoring;
 
 /// <summary>
 /// A LightGBM ensemble as ML.NET 5 evaluates it (InternalTreeEnsemble.GetOutput / InternalRegressionTree.GetLeaf),
-/// flattened into one node array and walked 8 trees at a time, trees of similar depth together (bench/scoring:
+/// flattened into one node array and walked 16 trees at a time, trees of similar depth together (bench/scoring:
 /// about 8x faster than ML.NET's PredictionEngine on the 300-tree Ames model).
 /// Immutable, so one instance serves every thread. Semantics copied from ML.NET:
 /// <list type="bullet">
@@ -21,8 +21,11 @@ namespace MlOps.ModelBundle.Scoring;
 /// </summary>
 internal sealed class TreeEnsembleEvaluator
 {
-    /// <summary>Trees walked side by side: their node chains are independent, so the CPU overlaps them.</summary>
-    private const int Lanes = 8;
+    /// <summary>
+    /// Trees walked side by side: their node chains are independent, so the CPU overlaps them. bench/scoring on
+    /// the Ames model: 8 lanes 5.1 us/row, 16 lanes 4.4, 24 lanes 4.7 (registers spill), 32 lanes 4.9.
+    /// </summary>
+    private const int Lanes = 16;
 
     /// <summary>Evaluate keeps one int per tree on the stack: 16 KB at most.</summary>
     private const int MaxTrees = 4096;
@@ -279,16 +282,22 @@ internal sealed class TreeEnsembleEvaluator
         var roots = _roots;
         var order = _order;
         ref var leaf = ref MemoryMarshal.GetReference(reached);
-        // lastSplit - n is negative exactly for leaves: a group is done when all its lanes are (Lanes = 8, unrolled).
+        // lastSplit - n is negative exactly for leaves: a group is done when all its lanes are (Lanes = 16, unrolled).
         var lastSplit = _leafStart - 1;
         for (var g = 0; g < order.Length; g += Lanes)
         {
             int t0 = order[g], t1 = order[g + 1], t2 = order[g + 2], t3 = order[g + 3];
             int t4 = order[g + 4], t5 = order[g + 5], t6 = order[g + 6], t7 = order[g + 7];
+            int t8 = order[g + 8], t9 = order[g + 9], t10 = order[g + 10], t11 = order[g + 11];
+            int t12 = order[g + 12], t13 = order[g + 13], t14 = order[g + 14], t15 = order[g + 15];
             int n0 = roots[t0], n1 = roots[t1], n2 = roots[t2], n3 = roots[t3];
             int n4 = roots[t4], n5 = roots[t5], n6 = roots[t6], n7 = roots[t7];
+            int n8 = roots[t8], n9 = roots[t9], n10 = roots[t10], n11 = roots[t11];
+            int n12 = roots[t12], n13 = roots[t13], n14 = roots[t14], n15 = roots[t15];
             while (((lastSplit - n0) & (lastSplit - n1) & (lastSplit - n2) & (lastSplit - n3)
-                    & (lastSplit - n4) & (lastSplit - n5) & (lastSplit - n6) & (lastSplit - n7)) >= 0)
+                    & (lastSplit - n4) & (lastSplit - n5) & (lastSplit - n6) & (lastSplit - n7)
+                    & (lastSplit - n8) & (lastSplit - n9) & (lastSplit - n10) & (lastSplit - n11)
+                    & (lastSplit - n12) & (lastSplit - n13) & (lastSplit - n14) & (lastSplit - n15)) >= 0)
             {
                 n0 = Step(ref nodes, ref row, n0);
                 n1 = Step(ref nodes, ref row, n1);
@@ -298,6 +307,14 @@ internal sealed class TreeEnsembleEvaluator
                 n5 = Step(ref nodes, ref row, n5);
                 n6 = Step(ref nodes, ref row, n6);
                 n7 = Step(ref nodes, ref row, n7);
+                n8 = Step(ref nodes, ref row, n8);
+                n9 = Step(ref nodes, ref row, n9);
+                n10 = Step(ref nodes, ref row, n10);
+                n11 = Step(ref nodes, ref row, n11);
+                n12 = Step(ref nodes, ref row, n12);
+                n13 = Step(ref nodes, ref row, n13);
+                n14 = Step(ref nodes, ref row, n14);
+                n15 = Step(ref nodes, ref row, n15);
             }
             // Tree ids come from _order, a permutation of 0..roots.Length-1: in range.
             Unsafe.Add(ref leaf, t0) = n0;
@@ -308,6 +325,14 @@ internal sealed class TreeEnsembleEvaluator
             Unsafe.Add(ref leaf, t5) = n5;
             Unsafe.Add(ref leaf, t6) = n6;
             Unsafe.Add(ref leaf, t7) = n7;
+            Unsafe.Add(ref leaf, t8) = n8;
+            Unsafe.Add(ref leaf, t9) = n9;
+            Unsafe.Add(ref leaf, t10) = n10;
+            Unsafe.Add(ref leaf, t11) = n11;
+            Unsafe.Add(ref leaf, t12) = n12;
+            Unsafe.Add(ref leaf, t13) = n13;
+            Unsafe.Add(ref leaf, t14) = n14;
+            Unsafe.Add(ref leaf, t15) = n15;
         }
         // Added one by one in tree order, as ML.NET does: the same double rounding, the same float result
         // (the padding trees after _treeCount are left out).
