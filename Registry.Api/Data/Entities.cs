@@ -69,7 +69,7 @@ public sealed class DatasetEntity
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-public sealed class DatasetVersionEntity
+public sealed class DatasetVersionEntity : IVersionedEntity
 {
     public Guid Id { get; set; }
     public Guid DatasetId { get; set; }
@@ -89,7 +89,7 @@ public sealed class ModelEntity
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-public sealed class ModelVersionEntity
+public sealed class ModelVersionEntity : IVersionedEntity
 {
     public Guid Id { get; set; }
     public Guid ModelId { get; set; }
@@ -148,4 +148,10 @@ public sealed class JobEntity
     public string? IdempotencyKey { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>A numbered version of a named thing (dataset or model): what "{version}" routes look up.</summary>
+public interface IVersionedEntity
+{
+    int Version { get; }
 }

@@ -118,26 +118,11 @@ public static class DatasetsApi
     }
 
     /// <summary>Finds a version by number or "latest"; the error is a ready 400/404.</summary>
-    internal static async Task<(DatasetVersionEntity? Version, ProblemHttpResult? Error)> FindVersionAsync(
-        RegistryDbContext db, string name, string version, CancellationToken ct)
-    {
-        if (!Names.IsValid(name))
-        {
-            return (null, Problems.InvalidName("Dataset name"));
-        }
-        if (!VersionParam.TryParse(version, out var number))
-        {
-            return (null, VersionParam.Invalid());
-        }
-        var query = from v in db.DatasetVersions.AsNoTracking()
-                    join d in db.Datasets on v.DatasetId equals d.Id
-                    where d.Name == name
-                    select v;
-        var found = number is { } exact
-            ? await query.FirstOrDefaultAsync(v => v.Version == exact, ct)
-            : await query.OrderByDescending(v => v.Version).FirstOrDefaultAsync(ct);
-        return found is null ? (null, Problems.NotFound($"Dataset '{name}' has no version {version}.")) : (found, null);
-    }
+    internal static Task<(DatasetVersionEntity? Found, ProblemHttpResult? Error)> FindVersionAsync(
+        RegistryDbContext db, string name, string version, CancellationToken ct) =>
+        VersionParam.FindAsync(
+            from v in db.DatasetVersions.AsNoTracking() join d in db.Datasets on v.DatasetId equals d.Id where d.Name == name select v,
+            "Dataset", name, version, ct);
 
     private static async Task<Results<Ok<DatasetVersion>, ProblemHttpResult>> GetVersionAsync(string name, string version, RegistryDbContext db, CancellationToken ct)
     {

@@ -26,26 +26,11 @@ public static class ModelLookup
     }
 
     /// <summary>Finds a version by number or "latest"; the error is a ready 400/404.</summary>
-    public static async Task<(ModelVersionEntity? Version, ProblemHttpResult? Error)> FindVersionAsync(
-        RegistryDbContext db, string model, string version, CancellationToken ct)
-    {
-        if (!Names.IsValid(model))
-        {
-            return (null, Problems.InvalidName("Model name"));
-        }
-        if (!VersionParam.TryParse(version, out var number))
-        {
-            return (null, VersionParam.Invalid());
-        }
-        var query = from v in db.ModelVersions.AsNoTracking()
-                    join m in db.Models on v.ModelId equals m.Id
-                    where m.Name == model
-                    select v;
-        var found = number is { } exact
-            ? await query.FirstOrDefaultAsync(v => v.Version == exact, ct)
-            : await query.OrderByDescending(v => v.Version).FirstOrDefaultAsync(ct);
-        return found is null ? (null, Problems.NotFound($"Model '{model}' has no version {version}.")) : (found, null);
-    }
+    public static Task<(ModelVersionEntity? Found, ProblemHttpResult? Error)> FindVersionAsync(
+        RegistryDbContext db, string model, string version, CancellationToken ct) =>
+        VersionParam.FindAsync(
+            from v in db.ModelVersions.AsNoTracking() join m in db.Models on v.ModelId equals m.Id where m.Name == model select v,
+            "Model", model, version, ct);
 
     /// <summary>Creates the model row when missing and locks it: version numbers and alias moves are serialized per model.</summary>
     public static async Task<ModelEntity> LockOrCreateAsync(RegistryDbContext db, string name, string? description, CancellationToken ct)
