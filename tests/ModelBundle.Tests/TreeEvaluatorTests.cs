@@ -56,17 +56,23 @@ public sealed class TreeEvaluatorTests
         foreach (var row in data.Train.Concat(data.Test).Take(rowLimit))
         {
             var encoded = data.Encode(row);
-            foreach (var vector in Variants(model.Encoder, data, row, encoded, random))
+            var vectors = Variants(model.Encoder, data, row, encoded, random).ToList();
+            // The batch entry point (what Serving.Api calls) must agree with ML.NET too.
+            var batch = new Prediction[vectors.Count];
+            model.Predict(vectors, batch);
+            for (var v = 0; v < vectors.Count; v++)
             {
-                var expected = engine.Predict(vector);
-                var actual = model.Predict(vector);
-                AssertClose(expected.Value, actual.Value, row);
-                AssertClose(expected.Probability, actual.Probability, row);
-                Assert.Equal(expected.Label, actual.Label);
-                if (expected.Probabilities is { } probabilities)
+                var expected = engine.Predict(vectors[v]);
+                foreach (var actual in new[] { model.Predict(vectors[v]), batch[v] })
                 {
-                    Assert.NotNull(actual.Probabilities);
-                    foreach (var (label, p) in probabilities) AssertClose(p, actual.Probabilities[label], row);
+                    AssertClose(expected.Value, actual.Value, row);
+                    AssertClose(expected.Probability, actual.Probability, row);
+                    Assert.Equal(expected.Label, actual.Label);
+                    if (expected.Probabilities is { } probabilities)
+                    {
+                        Assert.NotNull(actual.Probabilities);
+                        foreach (var (label, p) in probabilities) AssertClose(p, actual.Probabilities[label], row);
+                    }
                 }
                 compared++;
             }
