@@ -43,7 +43,9 @@ stopping=false
 cleanup() {
   $stopping && return; stopping=true
   trap - INT TERM
-  say "stopping"
+  # Ctrl-C also ends a pipe reader (`| tee`): a message to a closed stdout must not abort the cleanup.
+  trap '' PIPE
+  say "stopping" 2>/dev/null || true
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for _ in $(seq 50); do
     alive=false; for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=true; done
@@ -51,7 +53,7 @@ cleanup() {
   done
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   bash scripts/testinfra/services.sh stop >/dev/null 2>&1 || true
-  say "stopped"
+  say "stopped" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
