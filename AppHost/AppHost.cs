@@ -1,7 +1,8 @@
 // The MlOps topology (docs/architecture.md, "Topology"). Resource names are contracts: the services
 // read the configuration keys Aspire derives from them (docs/conventions.md), and
 // aspire-manifest.json at the repository root is what this file publishes.
-#pragma warning disable CS0618 // CommunityToolkit marks its MinIO integration obsolete (MinIO OSS archived); it is still the architecture's object store.
+using MlOps.AppHost.LocalInfrastructure;
+using MlOps.AppHost.ObjectStore;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -14,18 +15,26 @@ var adminKey = AddSecret("registry-admin-key", minLength: 32);
 var trainerKey = AddSecret("registry-trainer-key", minLength: 32);
 var readerKey = AddSecret("registry-reader-key", minLength: 32);
 
-var registryDb = builder.AddPostgres("postgres")
-    .WithDataVolume()
-    .AddDatabase("registrydb");
-
-var minio = builder.AddMinioContainer("minio", minioUser, minioPassword);
+// PostgreSQL and the object store: the manifest's containers, or local processes with the same names,
+// connection strings and health checks when no container runtime answers (LocalInfrastructure/).
+IResourceBuilder<IResourceWithConnectionString> registryDb, objectStore;
+if (InfrastructureMode.UseLocalProcesses(builder))
+{
+    registryDb = builder.AddLocalPostgres("postgres").AddDatabase("registrydb");
+    objectStore = builder.AddLocalS3("minio", minioUser, minioPassword);
+}
+else
+{
+    registryDb = builder.AddPostgres("postgres").WithDataVolume().AddDatabase("registrydb");
+    objectStore = builder.AddMinioContainer("minio", minioUser, minioPassword);
+}
 
 // launchProfileName: null + an explicit http endpoint: the bindings (and so the manifest) depend on
 // this file only, not on whatever launchSettings.json the service projects carry for `dotnet run`.
 var registryApi = builder.AddProject<Projects.Registry_Api>("registry-api", launchProfileName: null)
     .WithHttpEndpoint()
     .WithReference(registryDb).WaitFor(registryDb)
-    .WithReference(minio).WaitFor(minio)
+    .WithReference(objectStore).WaitFor(objectStore)
     .WithEnvironment("Auth__Keys__Admin", adminKey)
     .WithEnvironment("Auth__Keys__Trainer", trainerKey)
     .WithEnvironment("Auth__Keys__Reader", readerKey)
@@ -58,7 +67,7 @@ if (builder.ExecutionContext.IsRunMode)
     {
         project.WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName);
     }
-    var samples = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "samples"));
+    var samples = Path.Combine(LocalPaths.RepositoryRoot(builder), "samples");
     worker
         .WithEnvironment("Worker__Bootstrap__DatasetName", SampleJob.Dataset)
         .WithEnvironment("Worker__Bootstrap__DatasetPath", Path.Combine(samples, SampleJob.DatasetFile))
