@@ -1,6 +1,7 @@
 // The MlOps topology (docs/architecture.md, "Topology"). Resource names are contracts: the services
 // read the configuration keys Aspire derives from them (docs/conventions.md), and
 // aspire-manifest.json at the repository root is what this file publishes.
+using MlOps.AppHost;
 using MlOps.AppHost.LocalInfrastructure;
 using MlOps.AppHost.ObjectStore;
 
@@ -72,6 +73,7 @@ if (builder.ExecutionContext.IsRunMode)
         .WithEnvironment("Worker__Bootstrap__DatasetName", SampleJob.Dataset)
         .WithEnvironment("Worker__Bootstrap__DatasetPath", Path.Combine(samples, SampleJob.DatasetFile))
         .WithEnvironment("Worker__Bootstrap__SpecPath", Path.Combine(samples, SampleJob.SpecFile));
+    serving.WithServedModelBanner(SampleJob.Model, SampleJob.Alias, SampleJob.Prediction);
 }
 
 builder.Build().Run();
@@ -87,4 +89,7 @@ internal static class SampleJob
     public const string SpecFile = "jobs/credit_scoring.binary.json";
     public const string Model = "credit-risk";
     public const string Alias = "production";
+
+    /// <summary>The first row of the sample dataset without its label.</summary>
+    public const string Prediction = """{"features":{"Seniority":9,"Home":"rent","Time":60,"Age":30,"Marital":"married","Records":"no","Job":"freelance","Expenses":73,"Income":129,"Assets":0,"Debt":0,"Amount":800,"Price":846}}""";
 }

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace MlOps.AppHost.Tests;
+
+/// <summary>
+/// What F5 promises, on the real AppHost: every resource healthy, the bootstrap job trained once by two
+/// workers, the sample model served by both serving replicas, and nothing left running after the stop.
+/// Tests run in name order on one app; the last stops it.
+/// </summary>
+[TestCaseOrderer(ByNameOrderer.TypeName, ByNameOrderer.AssemblyName)]
+public sealed class F5Tests(RunningApp app) : IClassFixture<RunningApp>
+{
+    private const string Model = "credit-risk";
+
+    [Fact]
+    public async Task Step1_every_resource_becomes_healthy()
+    {
+        using var timeout = new CancellationTokenSource(RunningApp.StartTimeout);
+        try
+        {
+            foreach (var (name, replicas) in new[] { ("postgres", 1), ("registrydb", 1), ("minio", 1), ("registry-api", 1),
+                         ("training-worker", 2), ("serving-api", 2) })
+            {
+                var healthy = await app.WaitHealthyAsync(name, replicas, timeout.Token);
+                Assert.Equal(replicas, healthy.Count);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"not every resource became healthy within {RunningApp.StartTimeout}:\n{app.Describe()}");
+        }
+    }
+
+    [Fact]
+    public async Task Step2_the_bootstrap_job_trains_once_with_two_workers()
+    {
+        using var timeout = new CancellationTokenSource(RunningApp.StartTimeout);
+        await app.WaitHealthyAsync("serving-api", 2, timeout.Token); // healthy = a model is loaded
+        using var registry = await app.RegistryClientAsync("registry-reader-key", timeout.Token);
+
+        // Both replicas submit the sample job on first start; the idempotency key makes it one job.
+        var jobs = await registry.GetFromJsonAsync<JsonArray>("/api/v1/jobs", timeout.Token);
+        var job = Assert.Single(jobs!);
+        Assert.Equal("completed", (string?)job!["status"]);
+        Assert.Equal(1, (int?)job["attempts"]);
+        Assert.True((bool?)job["promoted"]);
+
+        var versions = await registry.GetFromJsonAsync<JsonArray>($"/api/v1/models/{Model}/versions", timeout.Token);
+        var version = Assert.Single(versions!);
+        Assert.Equal((int?)job["modelVersion"], (int?)version!["version"]);
+
+        var alias = await registry.GetFromJsonAsync<JsonObject>($"/api/v1/models/{Model}/aliases/production", timeout.Token);
+        Assert.Equal((int?)job["modelVersion"], (int?)alias!["version"]);
+    }
+
+    [Fact]
+    public async Task Step3_both_serving_replicas_answer_a_prediction()
+    {
+        using var timeout = new CancellationTokenSource(RunningApp.StartTimeout);
+        var replicas = await app.WaitHealthyAsync("serving-api", 2, timeout.Token);
+        var body = JsonContent.Create(new { features = FirstCreditRow() });
+        await body.LoadIntoBufferAsync(timeout.Token);
+
+        // Through the endpoint the other resources are given (service discovery: the DCP proxy in front of the replicas).
+        using var discovered = app.App.CreateHttpClient("serving-api", "http");
+        for (var i = 0; i < 10; i++)
+        {
+            await AssertPredictsAsync(discovered, body, timeout.Token);
+        }
+
+        // And each replica by its own address: both loaded the promoted version.
+        foreach (var replica in replicas)
+        {
+            // Each replica listens on its own port behind the proxy (ASPNETCORE_URLS in run mode).
+            var url = replica.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value;
+            Assert.False(string.IsNullOrEmpty(url), $"{replica.ResourceId} has no ASPNETCORE_URLS");
+            using var direct = new HttpClient { BaseAddress = new Uri(url.Split(';')[0]) };
+            await AssertPredictsAsync(direct, body, timeout.Token);
+        }
+    }
+
+    [Fact]
+    public async Task Step4_stopping_the_app_leaves_no_process()
+    {
+        var pids = app.Pids.ToDictionary();
+        // postgres, s3 server, registry, 2 workers, 2 serving replicas: each reported its process.
+        Assert.True(pids.Count >= 7, $"expected a process per resource instance, saw {pids.Count}:\n{app.Describe()}");
+        Assert.All(pids.Keys, pid => Assert.True(IsRunning(pid), $"{pids[pid]} (pid {pid}) was not running before the stop"));
+
+        await app.StopAsync();
+
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30) && (pids.Keys.Any(IsRunning) || ProcessesUsing(app.DataPath).Count > 0))
+        {
+            await Task.Delay(250);
+        }
+        Assert.Empty(pids.Where(p => IsRunning(p.Key)).Select(p => $"{p.Value} (pid {p.Key})"));
+        Assert.Empty(ProcessesUsing(app.DataPath));
+    }
+
+    private static async Task AssertPredictsAsync(HttpClient client, HttpContent body, CancellationToken ct)
+    {
+        using var response = await client.PostAsync($"/v1/models/{Model}/predict", body, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        Assert.True(response.IsSuccessStatusCode, $"{client.BaseAddress}: {(int)response.StatusCode} {text}");
+        var answer = JsonNode.Parse(text)!;
+        Assert.Equal(Model, (string?)answer["model"]);
+        Assert.Equal("production", (string?)answer["alias"]);
+        Assert.Contains((string?)answer["predictions"]![0]!["label"], new[] { "good", "bad" });
+    }
+
+    private static Dictionary<string, object> FirstCreditRow()
+    {
+        var lines = File.ReadLines(Path.Combine(RepoPaths.Root, "samples", "datasets", "credit_scoring.csv")).Take(2).ToArray();
+        var header = lines[0].Split(',').Select(h => h.Trim('"')).ToArray();
+        var values = lines[1].Split(',');
+        var row = new Dictionary<string, object>();
+        for (var i = 0; i < header.Length; i++)
+        {
+            if (header[i] == "Status")
+            {
+                continue; // the label
+            }
+            row[header[i]] = double.TryParse(values[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+                ? number : values[i].Trim('"');
+        }
+        return row;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        // A zombie (exited, not yet reaped) is not running.
+        var stat = $"/proc/{pid}/stat";
+        return File.Exists(stat) && !File.ReadAllText(stat).Split(')').Last().TrimStart().StartsWith('Z');
+    }
+
+    private static List<string> ProcessesUsing(string path) =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _))
+            .Select(pid => (pid, cmd: ReadCommandLine(pid!)))
+            .Where(p => p.cmd.Contains(path, StringComparison.Ordinal) && IsRunning(int.Parse(p.pid!)))
+            .Select(p => $"{p.pid}: {p.cmd}").ToList();
+
+    private static string ReadCommandLine(string pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+}
