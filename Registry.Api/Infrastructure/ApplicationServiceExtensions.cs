@@ -16,9 +16,9 @@ public static class ApplicationServiceExtensions
         var services = builder.Services;
         var configuration = builder.Configuration;
 
-        var connectionString = configuration.GetConnectionString("registrydb")
-            ?? throw new InvalidOperationException("ConnectionStrings:registrydb is required.");
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        // Aspire's Npgsql integration: one NpgsqlDataSource from ConnectionStrings:registrydb (EF Core and the
+        // raw SQL paths share it), with its readiness health check, tracing and metrics.
+        builder.AddNpgsqlDataSource("registrydb");
         services.AddDbContext<RegistryDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddArtifactStore(configuration);
         services.AddApiKeyAuth(configuration);
@@ -43,9 +43,7 @@ public static class ApplicationServiceExtensions
         services.AddHostedService<RegistryInitializer>();
         services.AddHostedService<JobQueueMetrics>();
         services.AddHostedService<RegistryEvents>();
-        services.AddHealthChecks()
-            .AddCheck<PostgresReadinessCheck>("postgresql")
-            .AddCheck<S3ReadinessCheck>("s3");
+        services.AddHealthChecks().AddCheck<S3ReadinessCheck>("s3");
         return builder;
     }
 }
