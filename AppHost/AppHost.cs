@@ -2,6 +2,7 @@
 // read the configuration keys Aspire derives from them (docs/conventions.md), and
 // aspire-manifest.json at the repository root is what this file publishes.
 using MlOps.AppHost;
+using MlOps.AppHost.Dashboard;
 using MlOps.AppHost.LocalInfrastructure;
 using MlOps.AppHost.ObjectStore;
 
@@ -74,6 +75,11 @@ if (builder.ExecutionContext.IsRunMode)
         .WithEnvironment("Worker__Bootstrap__DatasetPath", Path.Combine(samples, SampleJob.DatasetFile))
         .WithEnvironment("Worker__Bootstrap__SpecPath", Path.Combine(samples, SampleJob.SpecFile));
     serving.WithServedModelBanner(SampleJob.Model, SampleJob.Alias, SampleJob.Prediction);
+
+    // The dashboard: named links per service, and the registry's operator commands (admin key).
+    registryApi.WithServiceUrls(hasApiReference: true).WithRegistryCommands(adminKey, samples);
+    worker.WithServiceUrls(hasApiReference: false);
+    serving.WithServiceUrls(hasApiReference: true);
 }
 
 builder.Build().Run();

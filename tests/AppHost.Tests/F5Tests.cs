@@ -3,13 +3,14 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MlOps.AppHost.Tests;
 
 /// <summary>
 /// What F5 promises, on the real AppHost: every resource healthy, the bootstrap job trained once by two
-/// workers, the sample model served by both serving replicas, and nothing left running after the stop.
+/// workers, the sample model served by both serving replicas, the dashboard's registry commands, and nothing
+/// left running after the stop.
 /// Tests run in name order on one app; the last stops it.
 /// </summary>
 [TestCaseOrderer(ByNameOrderer.TypeName, ByNameOrderer.AssemblyName)]
@@ -85,7 +86,43 @@ public sealed class F5Tests(RunningApp app) : IClassFixture<RunningApp>
     }
 
     [Fact]
-    public async Task Step4_stopping_the_app_leaves_no_process()
+    public async Task Step4_dashboard_commands_submit_promote_and_roll_back()
+    {
+        using var timeout = new CancellationTokenSource(RunningApp.StartTimeout);
+        var ct = timeout.Token;
+        await app.WaitHealthyAsync("registry-api", 1, ct);
+        var commands = app.App.Services.GetRequiredService<ResourceCommandService>();
+        using var registry = await app.RegistryClientAsync("registry-reader-key", ct);
+
+        var submitted = await commands.ExecuteCommandAsync("registry-api", "submit-sample-job", ct);
+        Assert.True(submitted.Success, submitted.Message);
+        Assert.Contains("Job ", submitted.Message);
+        await WaitAsync(async () => (await registry.GetFromJsonAsync<JsonArray>("/api/v1/jobs", ct))!
+            .Count(j => (string?)j!["status"] == "completed") == 2, ct);
+        var versions = (await registry.GetFromJsonAsync<JsonArray>($"/api/v1/models/{Model}/versions", ct))!
+            .Select(v => (int)v!["version"]!).Order().ToList();
+        Assert.Equal([1, 2], versions);
+        var before = await AliasVersionAsync(registry, ct);
+
+        var other = before == 1 ? 2 : 1;
+        var promoted = await commands.ExecuteCommandAsync("registry-api", "promote", Arguments(("version", other.ToString(CultureInfo.InvariantCulture))), ct);
+        Assert.True(promoted.Success, promoted.Message);
+        Assert.Equal($"{Model}@production -> version {other}", promoted.Message);
+        Assert.Equal(other, await AliasVersionAsync(registry, ct));
+
+        var rolledBack = await commands.ExecuteCommandAsync("registry-api", "rollback", Arguments(), ct);
+        Assert.True(rolledBack.Success, rolledBack.Message);
+        Assert.Equal(before, await AliasVersionAsync(registry, ct));
+
+        // A refused move says why, in the registry's words.
+        var refused = await commands.ExecuteCommandAsync("registry-api", "promote", Arguments(("version", "99")), ct);
+        Assert.False(refused.Success);
+        Assert.StartsWith("404", refused.Message);
+        Assert.Equal(before, await AliasVersionAsync(registry, ct));
+    }
+
+    [Fact]
+    public async Task Step5_stopping_the_app_leaves_no_process()
     {
         var pids = app.Pids.ToDictionary();
         // postgres, s3 server, registry, 2 workers, 2 serving replicas: each reported its process.
@@ -101,6 +138,21 @@ public sealed class F5Tests(RunningApp app) : IClassFixture<RunningApp>
         }
         Assert.Empty(pids.Where(p => IsRunning(p.Key)).Select(p => $"{p.Value} (pid {p.Key})"));
         Assert.Empty(ProcessesUsing(app.DataPath));
+    }
+
+    private static InteractionInputCollection Arguments(params (string Name, string Value)[] values) => new(
+        new[] { ("model", Model), ("alias", "production") }.Concat(values)
+            .Select(v => new InteractionInput { Name = v.Item1, InputType = InputType.Text, Value = v.Item2 }).ToList());
+
+    private static async Task<int> AliasVersionAsync(HttpClient registry, CancellationToken ct) =>
+        (int)(await registry.GetFromJsonAsync<JsonObject>($"/api/v1/models/{Model}/aliases/production", ct))!["version"]!;
+
+    private static async Task WaitAsync(Func<Task<bool>> condition, CancellationToken ct)
+    {
+        while (!await condition())
+        {
+            await Task.Delay(250, ct);
+        }
     }
 
     private static async Task AssertPredictsAsync(HttpClient client, HttpContent body, CancellationToken ct)
