@@ -22,5 +22,9 @@ bash scripts/install-prerequisites.sh
 say "building the AppHost and the services ($CONFIGURATION); the first build restores packages and takes a few minutes"
 start=$(date +%s)
 dotnet build AppHost/AppHost.csproj -c "$CONFIGURATION" --nologo -v minimal -clp:NoSummary
+# The dashboard flags a missing trusted development certificate: create one and trust it for this process tree
+# (OpenSSL on Linux reads the trust folder dotnet dev-certs writes only through SSL_CERT_DIR).
+dotnet dev-certs https --trust >/dev/null 2>&1 || true
+export SSL_CERT_DIR="$HOME/.aspnet/dev-certs/trust:${SSL_CERT_DIR:-/etc/ssl/certs}"
 say "built in $(( $(date +%s) - start )) s; starting the AppHost (Ctrl-C stops everything)"
 exec dotnet run --project AppHost --no-build -c "$CONFIGURATION" --launch-profile http -- "$@"

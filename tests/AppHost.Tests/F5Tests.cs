@@ -122,7 +122,49 @@ public sealed class F5Tests(RunningApp app) : IClassFixture<RunningApp>
     }
 
     [Fact]
-    public async Task Step5_stopping_the_app_leaves_no_process()
+    public async Task Step5_the_dashboard_shows_every_resource_healthy_the_training_trace_and_no_error()
+    {
+        await using var dashboard = await DashboardPage.OpenAsync(app.DashboardUrl);
+
+        // Resources: every instance Running with the green (healthy) state icon and no error-count badge.
+        await dashboard.GotoAsync("/");
+        var expected = new[] { "postgres", "registrydb", "minio", "registry-api", "training-worker-", "training-worker-", "serving-api-", "serving-api-" };
+        var complaint = await DashboardPage.EventuallyAsync(async () =>
+        {
+            var rows = await dashboard.Page.EvaluateAsync<ResourceRow[]>("""
+                () => [...document.querySelectorAll('.state-column-cell')].map(cell => ({
+                    name: cell.closest('[role=row]')?.querySelector('.resource-name-text')?.innerText ?? '',
+                    state: cell.innerText.trim(),
+                    healthy: (cell.querySelector('.severity-icon')?.getAttribute('style') ?? '').includes('--success') }))
+                """);
+            var missing = expected.GroupBy(e => e).Where(g => rows.Count(r => r.Name.StartsWith(g.Key, StringComparison.Ordinal)
+                && (g.Key.EndsWith('-') || r.Name == g.Key)) != g.Count()).Select(g => g.Key).ToList();
+            var unwell = rows.Where(r => r.State != "Running" || !r.Healthy).Select(r => $"{r.Name}: '{r.State}' healthy={r.Healthy}").ToList();
+            return missing.Count == 0 && unwell.Count == 0 && rows.Length == expected.Length
+                ? null
+                : $"rows: {string.Join("; ", rows.Select(r => $"{r.Name} '{r.State}' {r.Healthy}"))}; missing {string.Join(',', missing)}; unwell {string.Join(',', unwell)}";
+        }, TimeSpan.FromSeconds(60));
+        await dashboard.ScreenshotAsync("resources");
+        Assert.Null(complaint);
+
+        // Structured logs at error level: none on a clean start.
+        await dashboard.GotoAsync("/structuredlogs?logLevel=error");
+        await dashboard.Page.WaitForTimeoutAsync(2000);
+        var errors = await dashboard.MainTextAsync();
+        await dashboard.ScreenshotAsync("structured-logs-errors");
+        Assert.DoesNotMatch(@"Showing [1-9]\d* structured log", errors);
+    }
+
+    // Filled by Playwright from the page's JSON: a settable class.
+    private sealed class ResourceRow
+    {
+        public string Name { get; set; } = "";
+        public string State { get; set; } = "";
+        public bool Healthy { get; set; }
+    }
+
+    [Fact]
+    public async Task Step6_stopping_the_app_leaves_no_process()
     {
         var pids = app.Pids.ToDictionary();
         // postgres, s3 server, registry, 2 workers, 2 serving replicas: each reported its process.

@@ -6,7 +6,7 @@ namespace MlOps.AppHost.Tests;
 
 /// <summary>
 /// The real AppHost under DCP, PostgreSQL and S3 as local processes in a throwaway data folder (no container
-/// runtime here), dashboard off. Records every resource's latest snapshot, so tests can see the replicas
+/// runtime here), with the dashboard. Records every resource's latest snapshot, so tests can see the replicas
 /// and the processes they ran.
 /// </summary>
 public sealed class RunningApp : IAsyncLifetime
@@ -28,9 +28,10 @@ public sealed class RunningApp : IAsyncLifetime
     public async Task InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
+        // The dashboard runs as on F5 (the browser test looks at it), open without a login token.
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            ["LocalInfrastructure:Mode=processes", $"LocalInfrastructure:DataPath={DataPath}"],
-            (options, _) => options.DisableDashboard = true, timeout.Token);
+            ["LocalInfrastructure:Mode=processes", $"LocalInfrastructure:DataPath={DataPath}", "ASPIRE_DASHBOARD_UNSECURED_ALLOW_ANONYMOUS=true"],
+            (options, _) => options.DisableDashboard = false, timeout.Token);
         App = await builder.BuildAsync(timeout.Token);
         _watcher = WatchAsync(_watch.Token);
         await App.StartAsync(timeout.Token);
@@ -65,6 +66,18 @@ public sealed class RunningApp : IAsyncLifetime
         if (_watcher is not null)
         {
             await _watcher.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>The dashboard's address, from its own resource.</summary>
+    public Uri DashboardUrl
+    {
+        get
+        {
+            // Its UI endpoint, not the OTLP ones (gRPC and HTTP) it also lists.
+            var urls = Instances("aspire-dashboard").SelectMany(e => e.Snapshot.Urls).ToList();
+            return new(urls.FirstOrDefault(u => u.Name is "http" or "https")?.Url
+                ?? throw new InvalidOperationException($"no dashboard UI url among {string.Join(", ", urls.Select(u => $"{u.Name}={u.Url}"))}"));
         }
     }
 
