@@ -18,7 +18,7 @@ public static class ApplicationServiceExtensions
 
         var connectionString = configuration.GetConnectionString("registrydb")
             ?? throw new InvalidOperationException("ConnectionStrings:registrydb is required.");
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).ConfigureRegistryTracing().Build());
         services.AddDbContext<RegistryDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddArtifactStore(configuration);
         services.AddApiKeyAuth(configuration);
