@@ -74,6 +74,9 @@ public sealed class ModelLoader(RegistryClient registry, ServingTelemetry teleme
         telemetry.LoadDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new("model", name), new("outcome", "ok"));
         // A zero makes the failure series exist from the first load, so rate() and alerts see it before any failure.
         telemetry.LoadFailures.Add(0, new KeyValuePair<string, object?>("model", name));
+        // Likewise each outcome of this version: the error ratio is 0, not "no data", until the first error.
+        telemetry.Requests.Add(0, model.OutcomeTags(Outcome.Error));
+        telemetry.Requests.Add(0, model.OutcomeTags(Outcome.Invalid));
         logger.LogInformation("Loaded {Model} v{Version} ({Alias}, sha256 {Sha256}) in {Seconds:F2} s; scorer: {Scorer}", name, version, alias, sha256, seconds,
             scoring.UsesTreeEvaluator ? "tree evaluator" : $"ML.NET PredictionEngine ({scoring.TreeEvaluatorFallbackReason})");
         return model;
