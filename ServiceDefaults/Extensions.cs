@@ -1,11 +1,13 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace MlOps.ServiceDefaults;
@@ -44,7 +46,15 @@ public static class Extensions
             logging.IncludeScopes = true;
         });
 
-        builder.Services.AddOpenTelemetry()
+        // Outside the AppHost nobody sets OTEL_SERVICE_NAME: name the service after its project rather than
+        // "unknown_service:dotnet". When the variable is set it wins (a resource added here would override it).
+        var otel = builder.Services.AddOpenTelemetry();
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"]))
+        {
+            otel.ConfigureResource(r => r.AddService(ServiceName.FromApplicationName(builder.Environment.ApplicationName)));
+        }
+
+        otel
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
@@ -55,8 +65,9 @@ public static class Extensions
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TelemetryPrefix + "*")
                 .AddSource("Npgsql")
-                .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsInfrastructurePath(ctx.Request.Path))
-                .AddHttpClientInstrumentation());
+                .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsInfrastructurePath(ctx.Request.Path)
+                    && !PlumbingRequests.IsPlumbing(ctx.Request.Method, ctx.Request.Path.Value ?? "", ctx.Request.QueryString.Value))
+                .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = request => !PlumbingRequests.IsPlumbing(request)));
 
         // OTLP only when a collector is configured (the Aspire dashboard sets this variable).
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -76,11 +87,22 @@ public static class Extensions
     /// <summary>
     /// Maps /health (every check: readiness), /alive (live-tagged checks only) and /metrics.
     /// Mapped in every environment: Kubernetes probes and Prometheus need them in production.
+    /// Degraded means "not ready yet" (e.g. no model loaded): 503 like Unhealthy, but the health-check service
+    /// logs it as a warning with its reason rather than as an error every time a probe asks.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthPath);
-        app.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
+        app.MapHealthChecks(HealthPath, new HealthCheckOptions
+        {
+            ResponseWriter = HealthResponse.WriteAsync,
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
+        app.MapHealthChecks(AlivePath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live"), ResponseWriter = HealthResponse.WriteAsync });
         app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, as root on Debian 12, what building, testing and running locally need besides the .NET 10
 # SDK: PostgreSQL server, Node.js + npm (for the S3 test server), libgomp1 (LightGBM's native lib),
-# curl, and the npm s3rver package. Safe to run again; does nothing when all is there.
+# curl, Prometheus (prometheus + promtool, for the monitoring tests), and the npm s3rver package.
+# Safe to run again; does nothing when all is there.
 set -euo pipefail
 need=()
 [ -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/initdb" ] || need+=(postgresql)
@@ -13,6 +14,15 @@ ldconfig -p | grep -q libgomp.so.1 || need+=(libgomp1)
 if ((${#need[@]})); then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
+fi
+# Prometheus (promtool checks the alert rules; the monitoring test runs its own server on loopback). Without
+# recommends (node-exporter), and the package's own service not started: policy-rc.d exit 101 = "not now".
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+  policy=false
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; policy=true; fi
+  ((${#need[@]})) || apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus
+  if $policy; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 NODE_DIR=${S3RVER_HOME:-$HOME/.cache/mlops-s3rver}
 if [ ! -f "$NODE_DIR/node_modules/s3rver/package.json" ]; then

@@ -17,8 +17,8 @@ public static class ApplicationServiceExtensions
         var configuration = builder.Configuration;
 
         // Aspire's Npgsql integration: one NpgsqlDataSource from ConnectionStrings:registrydb (EF Core and the
-        // raw SQL paths share it), with its readiness health check, tracing and metrics.
-        builder.AddNpgsqlDataSource("registrydb");
+        // raw SQL paths share it), with its readiness health check, tracing (filtered: DatabaseTracing) and metrics.
+        builder.AddNpgsqlDataSource("registrydb", configureDataSourceBuilder: b => b.ConfigureRegistryTracing());
         services.AddDbContext<RegistryDbContext>((sp, o) => o.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddArtifactStore(configuration);
         services.AddApiKeyAuth(configuration);

@@ -57,15 +57,9 @@ public static class JobsApi
             CreatedAt = now,
             UpdatedAt = now,
         };
-        db.Jobs.Add(job);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && request.IdempotencyKey is not null)
+        if (!await JobInsert.TryInsertAsync(db, job, ct))
         {
             // Two submitters raced with the same key (e.g. two worker replicas bootstrapping): the first one wins.
-            db.ChangeTracker.Clear();
             var winner = await db.Jobs.AsNoTracking().FirstAsync(j => j.IdempotencyKey == request.IdempotencyKey, ct);
             return TypedResults.Ok(winner.ToContract());
         }

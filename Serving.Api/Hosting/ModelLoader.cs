@@ -16,21 +16,35 @@ public sealed class ModelLoader(RegistryClient registry, ServingTelemetry teleme
     public async Task<LoadedModel> LoadFromRegistryAsync(string name, string alias, int version, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
+        // A background swap is a trace of its own: the registry lookup and the artifact download are its children.
+        using var activity = StartLoadActivity(name, alias, version);
         try
         {
             var record = await registry.GetModelVersionAsync(name, version, ct);
             await using var download = await registry.OpenArtifactAsync(name, version, ct: ct);
             using var bytes = new MemoryStream(record.SizeBytes is > 0 and < int.MaxValue ? (int)record.SizeBytes : 0);
             var sha256 = await CopyHashingAsync(download.Content, bytes, ct);
+            activity?.SetTag("mlops.bundle.bytes", bytes.Length);
+            activity?.SetTag("mlops.bundle.sha256", sha256);
             if (!string.Equals(sha256, record.Sha256, StringComparison.OrdinalIgnoreCase))
                 throw new InvalidDataException($"Artifact of {name} v{version} has sha256 {sha256}, the registry recorded {record.Sha256}: refused.");
             return await LoadAsync(name, alias, version, sha256, bytes, started, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             Failed(name, started, e);
             throw;
         }
+    }
+
+    private static Activity? StartLoadActivity(string name, string alias, int version)
+    {
+        var activity = ServingTelemetry.Source.StartActivity("model.load");
+        activity?.SetTag("mlops.model", name);
+        activity?.SetTag("mlops.model.alias", alias);
+        activity?.SetTag("mlops.model.version", version);
+        return activity;
     }
 
     public async Task<LoadedModel> LoadFromFileAsync(string name, string path, int version, CancellationToken ct)
@@ -60,6 +74,9 @@ public sealed class ModelLoader(RegistryClient registry, ServingTelemetry teleme
         telemetry.LoadDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new("model", name), new("outcome", "ok"));
         // A zero makes the failure series exist from the first load, so rate() and alerts see it before any failure.
         telemetry.LoadFailures.Add(0, new KeyValuePair<string, object?>("model", name));
+        // Likewise each outcome of this version: the error ratio is 0, not "no data", until the first error.
+        telemetry.Requests.Add(0, model.OutcomeTags(Outcome.Error));
+        telemetry.Requests.Add(0, model.OutcomeTags(Outcome.Invalid));
         logger.LogInformation("Loaded {Model} v{Version} ({Alias}, sha256 {Sha256}) in {Seconds:F2} s; scorer: {Scorer}", name, version, alias, sha256, seconds,
             scoring.UsesTreeEvaluator ? "tree evaluator" : $"ML.NET PredictionEngine ({scoring.TreeEvaluatorFallbackReason})");
         return model;

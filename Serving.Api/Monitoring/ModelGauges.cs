@@ -23,6 +23,14 @@ public sealed class ModelGauges : IHostedService
         _logger = logger;
         telemetry.Meter.CreateObservableGauge("mlops.serving.active_version", ActiveVersions, description: "Model version served per alias.");
         telemetry.Meter.CreateObservableGauge("mlops.serving.drift.psi", DriftScores, description: "PSI of recent input against the training baseline, per feature.");
+        // Counters exist at zero for every configured model from the start, so rate()/increase(), the dashboard and
+        // the alert rules see a series before the first failure or disagreement (there may never be one).
+        foreach (var model in catalog.Models)
+        {
+            var tag = new KeyValuePair<string, object?>("model", model.Name);
+            telemetry.LoadFailures.Add(0, tag);
+            telemetry.ShadowDisagreements.Add(0, tag);
+        }
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -55,6 +55,9 @@ public sealed class BootstrapSubmitter(RegistryClient registry, IOptions<WorkerO
 
     private async Task<TrainingJob> SubmitAsync(BootstrapOptions settings, CancellationToken ct)
     {
+        // One trace for the upload and the submission, rather than two anonymous HTTP roots.
+        using var activity = Telemetry.TrainingTelemetry.Source.StartActivity("training.bootstrap");
+        activity?.SetTag("mlops.dataset.name", settings.DatasetName);
         var specBytes = await File.ReadAllBytesAsync(settings.SpecPath!, ct);
         var spec = JsonSerializer.Deserialize<TrainingJobSpec>(specBytes, RegistryJson.Options)
             ?? throw new JsonException($"{settings.SpecPath} holds no job spec.");

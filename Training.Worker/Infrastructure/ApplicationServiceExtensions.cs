@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MlOps.Registry.Client;
 using MlOps.Training.Worker.Bootstrap;
 using MlOps.Training.Worker.Jobs;
@@ -18,6 +19,9 @@ public static class ApplicationServiceExtensions
             .ValidateOnStart();
         builder.Services.AddRegistryClient(builder.Configuration);
         builder.Services.AddSingleton<TrainingMetrics>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<JobProgress>();
+        builder.Services.AddHealthChecks().AddCheck<JobProgressCheck>("training");
         builder.Services.AddSingleton<WorkerIdentity>();
         builder.Services.AddSingleton<PromotionGate>();
         builder.Services.AddSingleton<JobRunner>();

@@ -29,6 +29,7 @@ public sealed class JobLoop(
         while (!stoppingToken.IsCancellationRequested)
         {
             JobLease? lease;
+            var requestedAt = DateTimeOffset.UtcNow;
             // A lease request in flight is not cut at shutdown: the registry may have leased a job to it already,
             // which would then sit unseen until its lease expired. It ends within the poll wait; a job it brings
             // back while stopping is released at once.
@@ -61,7 +62,7 @@ public sealed class JobLoop(
                 if (options.Value.PollSeconds == 0) await Delay(TimeSpan.FromMilliseconds(500), stoppingToken);
                 continue;
             }
-            await runner.RunAsync(lease, stoppingToken);
+            await runner.RunAsync(lease, stoppingToken, requestedAt);
         }
         await seeding;
         logger.LogInformation("Training worker {Worker} stopped leasing", identity.Name);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Options;
@@ -23,30 +24,53 @@ public sealed class JobRunner(
     RegistryClient registry,
     PromotionGate gate,
     TrainingMetrics metrics,
+    JobProgress progress,
     WorkerIdentity identity,
     IOptions<WorkerOptions> options,
     ILogger<JobRunner> logger)
 {
     private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(15);
 
-    public async Task RunAsync(JobLease lease, CancellationToken stopping)
+    /// <param name="leaseRequestedAt">When the lease request that brought the job was sent: where its trace starts.</param>
+    public async Task RunAsync(JobLease lease, CancellationToken stopping, DateTimeOffset? leaseRequestedAt = null)
+    {
+        var spec = lease.Spec;
+        var leasedAt = DateTimeOffset.UtcNow;
+        using var activity = TrainingTelemetry.StartJob(lease.JobId, lease.Attempt, spec.Task, spec.Register?.Model, identity.Name, leaseRequestedAt ?? leasedAt);
+        TrainingTelemetry.RecordLease(activity, leaseRequestedAt ?? leasedAt, leasedAt, options.Value.LeaseSeconds);
+        var scope = new JobLogScope(lease.JobId, lease.Attempt, spec.Register?.Model);
+        using var logScope = logger.BeginScope(scope);
+        progress.Started(lease.JobId, lease.Attempt, spec.Register?.Model);
+        try
+        {
+            await RunLeasedAsync(lease, scope, activity, stopping);
+        }
+        finally
+        {
+            progress.Finished();
+        }
+    }
+
+    private async Task RunLeasedAsync(JobLease lease, JobLogScope scope, Activity? activity, CancellationToken stopping)
     {
         var spec = lease.Spec;
         logger.LogInformation("Leased job {JobId} (attempt {Attempt}): {Task} of '{Label}' on {Dataset}", lease.JobId, lease.Attempt, spec.Task, spec.Label, spec.Dataset.Name);
         await using var keeper = new LeaseKeeper(registry, lease.JobId, identity.Name, options.Value, logger);
         using var training = CancellationTokenSource.CreateLinkedTokenSource(stopping, keeper.Lost);
-        var state = new JobState();
+        var state = new JobState(scope, activity);
         try
         {
             await ExecuteAsync(lease, keeper, state, training.Token, stopping);
         }
         catch (OperationCanceledException) when (keeper.IsLost)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, "lease lost");
             logger.LogWarning("Job {JobId}: lease lost, abandoning it to its new holder", lease.JobId);
             await EndRunAsync(state.RunId, RunStatuses.Killed, "lease lost: another worker holds the job");
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
+            activity?.SetTag("mlops.job.outcome", "released");
             logger.LogInformation("Job {JobId}: shutting down, releasing it", lease.JobId);
             // The run first: once the job is back in the queue, its state is what readers see.
             await EndRunAsync(state.RunId, RunStatuses.Killed, "worker shut down: job released to the queue");
@@ -57,16 +81,34 @@ public sealed class JobRunner(
         {
             var permanent = e is TrainingSpecException or InvalidDataException;
             var error = permanent ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            logger.LogWarning(e, "Job {JobId} failed ({Kind}): {Error}", lease.JobId, permanent ? "permanent" : "retryable", error);
+            // A real failure: an error, with the job, run and model in the log scope and the trace.
+            TrainingTelemetry.Fail(activity, e);
+            activity?.SetTag("mlops.job.outcome", "failed");
+            logger.LogError(e, "Job {JobId} failed ({Kind}): {Error}", lease.JobId, permanent ? "permanent" : "retryable", error);
             await EndRunAsync(state.RunId, RunStatuses.Failed, error);
             await ReportAsync(ct => registry.FailJobAsync(lease.JobId, new FailJobRequest(identity.Name, error, Retryable: !permanent), ct), "fail");
             metrics.Job(spec.Task, "failed");
         }
     }
 
-    private sealed class JobState
+    /// <summary>What the job has produced so far: in its log scope and on its root span as soon as known.</summary>
+    private sealed class JobState(JobLogScope scope, Activity? job)
     {
-        public Guid? RunId;
+        public Guid? RunId
+        {
+            get => scope.RunId;
+            set
+            {
+                scope.RunId = value;
+                job?.SetTag(TrainingTelemetry.RunId, value?.ToString());
+            }
+        }
+
+        public void Registered(int version)
+        {
+            scope.ModelVersion = version;
+            job?.SetTag(TrainingTelemetry.ModelVersion, version);
+        }
     }
 
     private async Task ExecuteAsync(JobLease lease, LeaseKeeper keeper, JobState state, CancellationToken ct, CancellationToken stopping)
@@ -93,9 +135,17 @@ public sealed class JobRunner(
         await keeper.ReportRunAsync(run.Id, ct);
 
         var data = await LoadDataAsync(resolved, dataset, ct);
-        var (result, modelRunId) = spec.Sweep is { } sweep
-            ? await SweepAsync(data, sweep, run, ct)
-            : (await TrainAndLogAsync(data, LightGbmSettings.From(spec.Trainer, options.Value.Threads), run.Id, ct), run.Id);
+        TrainingResult result;
+        Guid modelRunId;
+        using (var train = TrainingTelemetry.Source.StartActivity(TrainingTelemetry.Train))
+        {
+            train?.SetTag("mlops.train.rows", data.Train.Length);
+            train?.SetTag("mlops.test.rows", data.Test.Length);
+            train?.SetTag("mlops.features", data.Features.Count);
+            (result, modelRunId) = spec.Sweep is { } sweep
+                ? await SweepAsync(data, sweep, run, ct)
+                : (await TrainAndLogAsync(data, LightGbmSettings.From(spec.Trainer, options.Value.Threads), run.Id, ct, Describe(data, spec.Trainer)), run.Id);
+        }
         metrics.Trained(spec.Task, result.TrainingTime);
 
         // Trained: from here a shutdown no longer releases the job, it is finished within the grace time.
@@ -108,16 +158,40 @@ public sealed class JobRunner(
         var tags = new Dictionary<string, string> { ["model.sha256"] = result.Sha256 };
         if (resolved.Register is { } register)
         {
-            version = await FindEarlierRegistrationAsync(register.Model, lease.JobId, result.Sha256, done)
-                ?? await registry.RegisterModelVersionAsync(register.Model, Metadata(lease, resolved, datasetRef, result, modelRunId), new MemoryStream(result.Bundle), done);
+            using (var upload = TrainingTelemetry.Source.StartActivity(TrainingTelemetry.BundleUpload))
+            {
+                progress.Phase("uploading the model bundle", $"{result.Bundle.Length} bytes");
+                upload?.SetTag(TrainingTelemetry.Model, register.Model);
+                upload?.SetTag("mlops.bundle.bytes", result.Bundle.Length);
+                upload?.SetTag("mlops.bundle.sha256", result.Sha256);
+                var earlier = await FindEarlierRegistrationAsync(register.Model, lease.JobId, result.Sha256, done);
+                upload?.SetTag("mlops.bundle.reused", earlier is not null);
+                version = earlier ?? await registry.RegisterModelVersionAsync(register.Model, Metadata(lease, resolved, datasetRef, result, modelRunId), new MemoryStream(result.Bundle), done);
+                upload?.SetTag(TrainingTelemetry.ModelVersion, version.Version);
+            }
+            state.Registered(version.Version);
             tags["model.name"] = register.Model;
             tags["model.version"] = Invariant(version.Version);
-            decision = await gate.DecideAsync(data, result, datasetRef, done);
+            using (var gating = TrainingTelemetry.Source.StartActivity(TrainingTelemetry.Gate))
+            {
+                progress.Phase("promotion gate", register.Alias is null ? null : $"against the holder of '{register.Alias}'");
+                decision = await gate.DecideAsync(data, result, datasetRef, done);
+                foreach (var (key, value) in decision.ToTags()) gating?.SetTag("mlops." + key, value);
+                gating?.SetTag("mlops.gate.promote", decision.Promote);
+            }
             foreach (var (key, value) in decision.ToTags()) tags[key] = value;
         }
         await registry.UpdateRunAsync(run.Id, new UpdateRunRequest(RunStatuses.Finished, tags), done);
         var message = decision?.Reason ?? "Trained; the spec registers no model.";
-        await registry.CompleteJobAsync(lease.JobId, new CompleteJobRequest(identity.Name, run.Id, version?.Version, decision?.Promote, message), done);
+        using (var complete = TrainingTelemetry.Source.StartActivity(TrainingTelemetry.Complete))
+        {
+            // The registry moves the alias in the same transaction as the completion: this span is the alias move.
+            progress.Phase("completing", decision?.Promote == true ? $"moving '{resolved.Register!.Alias}' to v{version!.Version}" : null);
+            complete?.SetTag("mlops.alias", resolved.Register?.Alias);
+            complete?.SetTag("mlops.alias.moved", decision?.Promote == true);
+            await registry.CompleteJobAsync(lease.JobId, new CompleteJobRequest(identity.Name, run.Id, version?.Version, decision?.Promote, message), done);
+        }
+        Activity.Current?.SetTag("mlops.job.outcome", "completed");
         metrics.Job(spec.Task, "completed");
         if (decision is not null && resolved.Register?.Alias is not null) metrics.Promotion(resolved.Register.Model, decision.Promote);
         logger.LogInformation("Job {JobId} completed: {Message}", lease.JobId, message);
@@ -149,18 +223,28 @@ public sealed class JobRunner(
     /// <summary>Streams the dataset version and checks its bytes against the registered sha256 before use.</summary>
     private async Task<TrainingData> LoadDataAsync(TrainingJobSpec spec, DatasetVersion dataset, CancellationToken ct)
     {
+        using var activity = TrainingTelemetry.Source.StartActivity(TrainingTelemetry.DatasetDownload);
+        activity?.SetTag("mlops.dataset.name", dataset.Dataset);
+        activity?.SetTag("mlops.dataset.version", dataset.Version);
+        activity?.SetTag("mlops.dataset.bytes", dataset.SizeBytes);
+        activity?.SetTag("mlops.dataset.sha256", dataset.Sha256);
+        progress.Phase("downloading the dataset", $"{dataset.Dataset} v{dataset.Version}, {dataset.SizeBytes} bytes");
         CsvTable table;
         await using (var download = await registry.OpenDatasetContentAsync(dataset.Dataset, dataset.Version, ct))
         {
             table = await CsvTable.ReadAsync(download.Content, ct);
         }
-        if (!string.Equals(table.Sha256, dataset.Sha256, StringComparison.OrdinalIgnoreCase))
+        var verified = string.Equals(table.Sha256, dataset.Sha256, StringComparison.OrdinalIgnoreCase);
+        activity?.SetTag("mlops.dataset.sha256_verified", verified);
+        activity?.SetTag("mlops.dataset.rows", table.Rows.Count);
+        if (!verified)
             throw new InvalidOperationException($"Dataset {dataset.Dataset} v{dataset.Version}: downloaded bytes hash to {table.Sha256}, the registry says {dataset.Sha256}.");
         return TrainingData.Prepare(spec, table, dataset.Columns);
     }
 
-    private async Task<TrainingResult> TrainAndLogAsync(TrainingData data, LightGbmSettings settings, Guid runId, CancellationToken ct)
+    private async Task<TrainingResult> TrainAndLogAsync(TrainingData data, LightGbmSettings settings, Guid runId, CancellationToken ct, string what)
     {
+        progress.Phase("training", what);
         await registry.LogParamsAsync(runId, settings.ToParams(), ct);
         var result = await ModelTrainer.TrainAsync(data, settings, ct);
         await registry.LogMetricsAsync(runId, MetricPoints(result), ct);
@@ -185,9 +269,13 @@ public sealed class JobRunner(
         (TrainingResult Result, Guid Run, int Trial)? best = null;
         for (var i = 0; i < settings.Count; i++)
         {
+            using var trial = TrainingTelemetry.Source.StartActivity(TrainingTelemetry.Trial);
+            trial?.SetTag("mlops.sweep.trial", i + 1);
+            trial?.SetTag("mlops.sweep.trials", settings.Count);
             var child = await registry.CreateRunAsync(new CreateRunRequest(spec.Experiment, Name: $"{parent.Name}-trial-{i + 1}", ParentRunId: parent.Id,
                 Tags: new Dictionary<string, string> { ["sweep.trial"] = Invariant(i + 1) }), ct);
-            var result = await TrainAndLogAsync(data, settings[i], child.Id, ct);
+            trial?.SetTag(TrainingTelemetry.RunId, child.Id.ToString());
+            var result = await TrainAndLogAsync(data, settings[i], child.Id, ct, $"trial {i + 1}/{settings.Count}, {Describe(data, trials[i])}");
             await registry.UpdateRunAsync(child.Id, new UpdateRunRequest(RunStatuses.Finished), ct);
             var better = best is null || (MetricNames.LowerIsBetter(metric)
                 ? result.Metrics[metric] < best.Value.Result.Metrics[metric]
@@ -203,6 +291,10 @@ public sealed class JobRunner(
         }), ct);
         return (bestResult, bestRun);
     }
+
+    /// <summary>"300 iterations on 2344 rows x 80 features": what the health description shows while training.</summary>
+    private static string Describe(TrainingData data, TrainerParams? trainer) =>
+        $"{LightGbmSettings.From(trainer).NumberOfIterations} boosting iterations on {data.Train.Length} rows x {data.Features.Count} features";
 
     private static List<MetricPoint> MetricPoints(TrainingResult result)
     {

@@ -10,6 +10,7 @@ using MlOps.ModelBundle.Packaging;
 using MlOps.ModelBundle.Scoring;
 using MlOps.Registry.Client.Datasets;
 using MlOps.Registry.Client.Jobs;
+using MlOps.Training.Worker.Telemetry;
 
 namespace MlOps.Training.Worker.Training;
 
@@ -45,13 +46,31 @@ public static class ModelTrainer
         var testView = LabeledRows.Load(ml, data, data.Test);
 
         var fitClock = Stopwatch.StartNew();
-        var fitted = Fit(ml, data.Spec.Task, settings, trainView);
+        Fitted fitted;
+        using (var fit = TrainingTelemetry.Source.StartActivity(TrainingTelemetry.Fit))
+        {
+            fit?.SetTag("mlops.task", data.Spec.Task);
+            fit?.SetTag("mlops.lightgbm.iterations", settings.NumberOfIterations);
+            fit?.SetTag("mlops.lightgbm.leaves", settings.NumberOfLeaves);
+            fit?.SetTag("mlops.lightgbm.learning_rate", settings.LearningRate);
+            fit?.SetTag("mlops.train.rows", data.Train.Length);
+            fit?.SetTag("mlops.features", data.Features.Count);
+            fit?.SetTag("mlops.features.encoded", data.Encoder.Length);
+            fitted = Fit(ml, data.Spec.Task, settings, trainView);
+        }
         var fitTime = fitClock.Elapsed;
         ct.ThrowIfCancellationRequested();
-        var scored = fitted.Model.Transform(testView);
-        var metrics = Evaluate(ml, data.Spec.Task, scored);
+        IReadOnlyDictionary<string, double> metrics;
+        IReadOnlyList<LearningCurvePoint> curve;
+        using (var evaluate = TrainingTelemetry.Source.StartActivity(TrainingTelemetry.Evaluate))
+        {
+            evaluate?.SetTag("mlops.test.rows", data.Test.Length);
+            var scored = fitted.Model.Transform(testView);
+            metrics = Evaluate(ml, data.Spec.Task, scored);
+            curve = LearningCurve.Compute(ml, data, fitted, testView);
+            foreach (var (name, value) in metrics) evaluate?.SetTag("mlops.metric." + name, value);
+        }
         var importance = ColumnImportance(data, fitted.SlotGains);
-        var curve = LearningCurve.Compute(ml, data, fitted, testView);
         var trainingTime = clock.Elapsed;
 
         var manifest = new BundleManifest(

@@ -94,7 +94,7 @@ public sealed class MonitoringTests
 
     private static string Single(List<Rule> rules, string alert) => Assert.Single(rules, r => r.Alert == alert).Expr;
 
-    private static List<Rule> LoadRules() =>
+    internal static List<Rule> LoadRules() =>
         Yaml.Deserialize<RuleFile>(RepoFiles.Read("deploy", "prometheus", "alerts.yml")).Groups.SelectMany(g => g.Rules).ToList();
 
     private static IEnumerable<string> DashboardQueries()
@@ -131,7 +131,7 @@ public sealed class MonitoringTests
         public List<Rule> Rules { get; set; } = [];
     }
 
-    private sealed class Rule
+    internal sealed class Rule
     {
         public string Alert { get; set; } = "";
         public string Expr { get; set; } = "";

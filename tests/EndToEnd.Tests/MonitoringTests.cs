@@ -60,8 +60,6 @@ public sealed class MonitoringTests(LiveSystem system)
         var missing = new List<string>();
         foreach (var (service, name) in ConventionMetrics())
         {
-            // Exported only in shadow mode, which this system does not configure (Serving.Api.Tests cover it).
-            if (name == "mlops_serving_shadow_disagreements_total") continue;
             if (!Regex.IsMatch(scrapes[service], $@"^{Regex.Escape(name)}[{{ ]", RegexOptions.Multiline)) missing.Add($"{service}: {name}");
         }
         Assert.True(missing.Count == 0, "not exported: " + string.Join(", ", missing));

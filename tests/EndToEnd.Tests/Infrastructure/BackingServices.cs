@@ -19,6 +19,9 @@ public sealed class BackingServices : IAsyncDisposable
 
     public string PostgresConnectionString => _vars["PG_CS"];
 
+    /// <summary>PostgreSQL's server log (services.sh starts it with <c>pg_ctl -l</c>).</summary>
+    public string PostgresLogPath => Path.Combine(_vars["PGDIR"], "server.log");
+
     /// <summary>host:port of the S3 server.</summary>
     public string S3Endpoint => _vars["S3_ENDPOINT"];
 

@@ -34,15 +34,7 @@ public sealed class LiveSystem : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Backing = await BackingServices.StartAsync();
-        Registry = new ServiceProcess("registry-api", "Registry.Api", FreePort.Next(), new()
-        {
-            ["ConnectionStrings__registrydb"] = Backing.PostgresConnectionString,
-            ["ConnectionStrings__minio"] = Backing.MinioConnectionString,
-            ["Storage__Bucket"] = "mlops-e2e",
-            ["Auth__Keys__Admin"] = AdminKey,
-            ["Auth__Keys__Trainer"] = TrainerKey,
-            ["Auth__Keys__Reader"] = ReaderKey,
-        });
+        Registry = new ServiceProcess("registry-api", "Registry.Api", FreePort.Next(), RegistryEnvironment(Backing, "mlops-e2e"));
         Registry.Start();
         await Registry.WaitHealthyAsync("/health", TimeSpan.FromSeconds(90));
 
@@ -73,6 +65,17 @@ public sealed class LiveSystem : IAsyncLifetime
         Serving = serving;
         foreach (var replica in serving) await replica.WaitHealthyAsync("/alive");
     }
+
+    /// <summary>What the AppHost gives the registry: the stores and the three API keys.</summary>
+    public static Dictionary<string, string> RegistryEnvironment(BackingServices backing, string bucket) => new()
+    {
+        ["ConnectionStrings__registrydb"] = backing.PostgresConnectionString,
+        ["ConnectionStrings__minio"] = backing.MinioConnectionString,
+        ["Storage__Bucket"] = bucket,
+        ["Auth__Keys__Admin"] = AdminKey,
+        ["Auth__Keys__Trainer"] = TrainerKey,
+        ["Auth__Keys__Reader"] = ReaderKey,
+    };
 
     /// <summary>Starts one more worker process (also used to replace a killed one).</summary>
     public async Task<ServiceProcess> StartWorkerAsync()

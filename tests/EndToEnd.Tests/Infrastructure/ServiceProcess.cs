@@ -49,7 +49,12 @@ public sealed class ServiceProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Development";
         start.Environment["OTEL_SERVICE_NAME"] = Name;
         start.Environment["Logging__Console__FormatterName"] = "simple";
-        foreach (var (key, value) in _environment) start.Environment[key] = value;
+        // An empty value removes the variable (e.g. OTEL_SERVICE_NAME, to start a service as outside the AppHost).
+        foreach (var (key, value) in _environment)
+        {
+            if (value.Length == 0) start.Environment.Remove(key);
+            else start.Environment[key] = value;
+        }
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);

@@ -26,7 +26,7 @@ public sealed class WorkerHost : IAsyncDisposable
 
     public Uri Address => new(_app.Urls.First().TrimEnd('/') + "/");
 
-    public static async Task<WorkerHost> StartAsync(Uri registry, int leaseSeconds = 6, IDictionary<string, string?>? settings = null)
+    public static async Task<WorkerHost> StartAsync(Uri registry, int leaseSeconds = 6, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
     {
         var name = $"test-worker-{Guid.NewGuid().ToString("N")[..8]}";
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -49,6 +49,7 @@ public sealed class WorkerHost : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddServiceDefaults();
         builder.AddApplicationServices();
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.MapDefaultEndpoints();
         await app.StartAsync();
