@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
 
 namespace MlOps.AppHost.Tests;
 
@@ -146,6 +147,30 @@ public sealed class F5Tests(RunningApp app) : IClassFixture<RunningApp>
         }, TimeSpan.FromSeconds(60));
         await dashboard.ScreenshotAsync("resources");
         Assert.Null(complaint);
+
+        // Traces: the sample job's trace found by name, with the spans of the work (the page renders only the rows
+        // in view: a tall window shows all of them).
+        await dashboard.Page.SetViewportSizeAsync(1600, 4000);
+        await dashboard.GotoAsync("/traces");
+        await dashboard.Page.GetByText("training-worker: training.job").First.ClickAsync();
+        await dashboard.Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        string[] spans = ["training.job", "training.lease", "training.dataset.download", "training.train", "training.fit",
+            "training.evaluate", "training.bundle.upload", "training.gate", "training.complete", "POST /api/v1/jobs/{id:guid}/complete"];
+        complaint = await DashboardPage.EventuallyAsync(async () =>
+        {
+            var trace = await dashboard.MainTextAsync();
+            var missing = spans.Where(span => !trace.Contains(span, StringComparison.Ordinal)).ToList();
+            return missing.Count == 0 ? null : $"the training trace lacks {string.Join(", ", missing)}";
+        }, TimeSpan.FromSeconds(20));
+        await dashboard.Page.SetViewportSizeAsync(1600, 1000);
+        await dashboard.ScreenshotAsync("training-trace");
+        Assert.Null(complaint);
+
+        // Metrics: the serving latency histogram of a replica.
+        await dashboard.GotoAsync($"/metrics/resource/{app.Instances("serving-api")[0].ResourceId}?meter=MlOps.Serving&instrument=mlops.serving.latency&view=Graph");
+        await dashboard.Page.WaitForTimeoutAsync(2000);
+        await dashboard.ScreenshotAsync("serving-metrics");
+        Assert.Contains("mlops.serving.latency", await dashboard.MainTextAsync());
 
         // Structured logs at error level: none on a clean start.
         await dashboard.GotoAsync("/structuredlogs?logLevel=error");
