@@ -76,7 +76,8 @@ def kustomization_text(name, head, config, secret):
 
 def workload_text(text, name, has_config, has_secret):
     """envFrom as aspirate's deployment/statefulset templates write it when secrets are enabled, but with
-    `envFrom:` kept when there is no ConfigMap (aspirate's template drops it then: invalid YAML)."""
+    `envFrom:` kept when there is no ConfigMap (aspirate's template drops it then, which would put the
+    secretRef in the ports list)."""
     m = re.search(r"^( +)- configMapRef:\n +name: %s-env\n" % re.escape(name), text, re.M)
     if not m:
         return text
