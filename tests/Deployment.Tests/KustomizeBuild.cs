@@ -36,7 +36,7 @@ public sealed class KustomizeBuild : IAsyncLifetime, IDisposable
     public static T Named<T>(IEnumerable<object> objects, string name) where T : IMetadata<V1ObjectMeta> =>
         Assert.Single(objects.OfType<T>(), o => o.Metadata.Name == name);
 
-    private static async Task<string> RunAsync(string file, string[] args)
+    internal static async Task<string> RunAsync(string file, string[] args)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
