@@ -43,7 +43,7 @@ public static class ApplicationServiceExtensions
         // that ClientErrorExceptionHandler can name the field and the expected type instead of a bare "Bad Request".
         services.ConfigureHttpJsonOptions(o => RegistryJson.MakeStrict(o.SerializerOptions));
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.DescribeStrings());
         services.AddHostedService<RegistryInitializer>();
         services.AddHostedService<JobQueueMetrics>();
         services.AddHostedService<RegistryEvents>();

@@ -57,11 +57,13 @@ public static class InferenceV2Api
         try
         {
             var reader = new Utf8JsonReader(bytes);
-            request = bytes.IsEmpty ? null : JsonSerializer.Deserialize<V2InferRequest>(ref reader, RegistryJson.Options);
+            // Strict, as the registry's bodies: an unknown or misspelt field is named, not ignored.
+            request = bytes.IsEmpty ? null : JsonSerializer.Deserialize<V2InferRequest>(ref reader, RegistryJson.Strict);
         }
         catch (JsonException e)
         {
-            return ServingProblems.Invalid(new InputError($"The body is not a valid V2 infer request: {e.Message}"));
+            return ServingProblems.Invalid(new InputError(
+                $"The body is not a valid V2 infer request: {Registry.Client.Json.JsonProblem.Describe(e, typeof(V2InferRequest), RegistryJson.Strict)}"));
         }
         finally
         {
@@ -83,7 +85,7 @@ public static class InferenceV2Api
         try
         {
             using var activity = PredictionService.StartActivity(model);
-            if (!TensorEncoder.TryEncode(request, model.Schema, scratch, predictions.MaxRows, out var error))
+            if (!TryEncode(request, model, scratch, predictions.MaxRows, out var error))
                 return predictions.Refuse(model, error, activity);
             var results = predictions.Score(model, scratch, activity);
             if (shadow is not null)
@@ -95,6 +97,20 @@ public static class InferenceV2Api
         finally
         {
             model.Return(scratch);
+        }
+    }
+
+    private static bool TryEncode(V2InferRequest request, LoadedModel model, PredictScratch scratch, int maxRows, out InputError error)
+    {
+        try
+        {
+            return TensorEncoder.TryEncode(request, model.Schema, scratch, maxRows, out error);
+        }
+        catch (InvalidOperationException e) when (e.InnerException is null or System.Text.DecoderFallbackException)
+        {
+            // A string tensor value that is not text (a lone surrogate escape): the client's input, not a server fault.
+            error = new InputError($"A string in the request is not valid text: {e.Message}");
+            return false;
         }
     }
 
