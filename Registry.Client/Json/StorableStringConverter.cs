@@ -16,7 +16,7 @@ public sealed class StorableStringConverter : JsonConverter<string>
         {
             throw new JsonException();
         }
-        var value = reader.GetString()!;
+        var value = Text(ref reader);
         // Unescaped JSON text is valid UTF-8 without control characters: only escapes can smuggle these in.
         if (reader.ValueIsEscaped)
         {
@@ -29,7 +29,7 @@ public sealed class StorableStringConverter : JsonConverter<string>
 
     public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        var value = reader.GetString()!;
+        var value = Text(ref reader);
         if (reader.ValueIsEscaped)
         {
             Check(value);
@@ -38,6 +38,19 @@ public sealed class StorableStringConverter : JsonConverter<string>
     }
 
     public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WritePropertyName(value);
+
+    private static string Text(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // The reader cannot make text of it: a lone surrogate escape or invalid UTF-8 bytes.
+            throw new JsonException(StorableMarker + "is not valid text (a lone surrogate or invalid UTF-8), which cannot be stored");
+        }
+    }
 
     /// <summary>The reason <paramref name="value"/> cannot be stored, or null.</summary>
     public static string? Unstorable(ReadOnlySpan<char> value)
