@@ -20,6 +20,9 @@ public sealed class BaselineBodies(JsonObject document, IReadOnlyDictionary<stri
         ["leaseSeconds"] = 5, ["waitSeconds"] = 0, ["maxAttempts"] = 1, ["pageSize"] = 5, ["testFraction"] = 0.2,
         ["minImprovement"] = 0.0, ["learningRate"] = 0.1, ["numberOfIterations"] = 10, ["numberOfLeaves"] = 8,
         ["featureFraction"] = 1.0, ["subsampleFraction"] = 1.0, ["maxBinCountPerFeature"] = 255, ["minimumExampleCountPerLeaf"] = 5,
+        // Left out so that no earlier answer short-circuits the case: an idempotency key's existing job, a page
+        // token's check, an unknown parent run's 404 would each stop the request before the field reaches storage.
+        ["idempotencyKey"] = null, ["pageToken"] = null, ["parentRunId"] = null,
         ["positiveClass"] = null, ["error"] = "adv failure", ["trials"] = 2, ["step"] = 1, ["type"] = "numeric", ["levels"] = null,
         ["space"] = new JsonObject { ["numberOfLeaves"] = new JsonArray(8, 16) }, ["features"] = new JsonArray("x1", "x2"),
     };
