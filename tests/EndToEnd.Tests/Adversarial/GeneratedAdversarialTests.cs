@@ -31,6 +31,7 @@ public sealed class GeneratedAdversarialTests(LiveSystem system, ITestOutputHelp
     public async Task Generated_cases_get_2xx_or_4xx_problem_details_and_refused_writes_leave_nothing()
     {
         var model = await system.EnsureProductionModelAsync();
+        await WaitForIdleQueueAsync();
         var clock = Stopwatch.StartNew();
         var admin = LiveSystem.Http(system.Registry.BaseAddress, LiveSystem.AdminKey);
         var document = JsonNode.Parse(await admin.GetStringAsync("openapi/v1.json"))!.AsObject();
@@ -77,6 +78,22 @@ public sealed class GeneratedAdversarialTests(LiveSystem system, ITestOutputHelp
         Assert.True(_failures.Count == 0, $"{_failures.Count} of {total} cases failed, by class:\n" + string.Join('\n', classes));
         Assert.True(total >= 500, $"only {total} cases were generated");
         Assert.True(clock.Elapsed < Budget, $"the suite took {clock.Elapsed}, over its budget of {Budget}");
+    }
+
+    /// <summary>
+    /// Jobs of earlier tests (a drift retraining queued by the second serving replica, a fault test's job) would
+    /// register versions while the cases run and look like something a refused write left behind: let them finish.
+    /// </summary>
+    private async Task WaitForIdleQueueAsync()
+    {
+        var reader = system.RegistryClient(LiveSystem.ReaderKey);
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        while ((await reader.ListJobsAsync(Registry.Client.Jobs.JobStatuses.Queued)).Count
+               + (await reader.ListJobsAsync(Registry.Client.Jobs.JobStatuses.Leased)).Count > 0)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("earlier tests' jobs still queued or leased after 5 minutes");
+            await Task.Delay(500);
+        }
     }
 
     /// <summary>POST /models/{name}/versions: the metadata part mutated, the artifact part fixed.</summary>
