@@ -13,6 +13,8 @@ builder.AddApplicationServices();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseMiddleware<HeadAsGetMiddleware>();
+app.UseMiddleware<RequestTextMiddleware>();
 app.UseRouting();
 app.UseMiddleware<BodyLimitMiddleware>();
 app.UseAuthentication();

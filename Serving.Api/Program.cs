@@ -10,6 +10,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRequestPipeline();
 app.MapOpenApi();
 app.MapDefaultEndpoints();
 app.MapPredictApi();

@@ -53,8 +53,7 @@ internal abstract class RowScorer
             Input.Features = features;
             var output = _output;
             engine.Predict(Input, ref output);
-            var positive = output.Probability >= 0.5f;
-            return new Prediction(Value: output.Score, Label: classes[positive ? 1 : 0], Probability: output.Probability);
+            return Prediction.Binary(output.Score, output.Probability, classes);
         }
     }
 

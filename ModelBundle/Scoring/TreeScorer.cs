@@ -79,8 +79,7 @@ internal abstract class TreeScorer
             var score = Evaluator.Evaluate(features);
             // ML.NET's own calibrator object: the same formula and float rounding as the PredictionEngine.
             var probability = calibrator.PredictProbability(score);
-            var positive = probability >= 0.5f;
-            return new Prediction(Value: score, Label: classes[positive ? 1 : 0], Probability: probability);
+            return Prediction.Binary(score, probability, classes);
         }
     }
 }

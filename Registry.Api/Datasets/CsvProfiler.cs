@@ -34,67 +34,131 @@ public sealed class CsvProfiler : IUploadObserver
     private bool rowHasContent;
     private long rows;
     private long line = 1;
+    private bool crPending;
+    private readonly byte[] prefix = new byte[3];
+    private int prefixCount;
+    private bool started;
+    /// <summary>Fields are decoded strictly: invalid UTF-8 is refused rather than stored as U+FFFD.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public long Rows => rows;
 
     public void Append(ReadOnlySpan<byte> chunk)
     {
+        if (!started)
+        {
+            // The first bytes decide the encoding: a UTF-8 BOM is dropped (as the worker drops it), UTF-16 is refused.
+            while (prefixCount < prefix.Length && !chunk.IsEmpty)
+            {
+                prefix[prefixCount++] = chunk[0];
+                chunk = chunk[1..];
+            }
+            if (prefixCount < prefix.Length)
+            {
+                return;
+            }
+            Start();
+        }
         foreach (var b in chunk)
         {
-            if (inQuotes)
+            Process(b);
+        }
+    }
+
+    private void Start()
+    {
+        started = true;
+        var first = prefix.AsSpan(0, prefixCount);
+        if (first.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || first.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
+        {
+            throw new CsvFormatException("The file starts with a UTF-16 byte-order mark: the registry takes UTF-8 CSV only; save it as UTF-8.");
+        }
+        if (first.SequenceEqual((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            return;
+        }
+        foreach (var b in first)
+        {
+            Process(b);
+        }
+    }
+
+    private void Process(byte b)
+    {
+        if (b == 0)
+        {
+            throw new CsvFormatException($"Line {line} holds a NUL byte (0x00): the registry takes UTF-8 CSV text only (a UTF-16 file has NUL bytes; "
+                + "save it as UTF-8), and NUL cannot be stored.");
+        }
+        if (crPending)
+        {
+            crPending = false;
+            if (b == (byte)'\n')
             {
-                if (quotePending)
-                {
-                    quotePending = false;
-                    if (b == (byte)'"')
-                    {
-                        AddByte(b);
-                        continue;
-                    }
-                    inQuotes = false;
-                    // fall through: b is the byte after the closing quote
-                }
-                else if (b == (byte)'"')
-                {
-                    quotePending = true;
-                    continue;
-                }
-                else
-                {
-                    if (b == (byte)'\n')
-                    {
-                        line++;
-                    }
-                    AddByte(b);
-                    continue;
-                }
+                return; // the LF of a CRLF
             }
-            switch (b)
+        }
+        if (inQuotes)
+        {
+            if (quotePending)
             {
-                case (byte)'"' when field.WrittenCount == 0 && !fieldWasQuoted:
-                    inQuotes = true;
-                    fieldWasQuoted = true;
-                    rowHasContent = true;
-                    break;
-                case (byte)',':
-                    EndField();
-                    break;
-                case (byte)'\n':
-                    EndRow();
+                quotePending = false;
+                if (b == (byte)'"')
+                {
+                    AddByte(b);
+                    return;
+                }
+                inQuotes = false;
+                // fall through: b is the byte after the closing quote
+            }
+            else if (b == (byte)'"')
+            {
+                quotePending = true;
+                return;
+            }
+            else
+            {
+                if (b == (byte)'\n')
+                {
                     line++;
-                    break;
-                case (byte)'\r':
-                    break;
-                default:
-                    rowHasContent = true;
-                    AddByte(b);
-                    break;
+                }
+                AddByte(b);
+                return;
             }
+        }
+        switch (b)
+        {
+            case (byte)'"' when field.WrittenCount == 0 && !fieldWasQuoted:
+                inQuotes = true;
+                fieldWasQuoted = true;
+                rowHasContent = true;
+                break;
+            case (byte)',':
+                EndField();
+                break;
+            case (byte)'\n':
+                EndRow();
+                line++;
+                break;
+            case (byte)'\r':
+                // CRLF, LF and CR-only line endings all end a row, as in the worker's reader.
+                EndRow();
+                line++;
+                crPending = true;
+                break;
+            default:
+                rowHasContent = true;
+                AddByte(b);
+                break;
         }
     }
 
     public void Complete()
     {
+        if (!started)
+        {
+            Start();
+        }
         if (inQuotes && !quotePending)
         {
             throw new CsvFormatException($"Unterminated quoted field at line {line}.");
@@ -128,7 +192,16 @@ public sealed class CsvProfiler : IUploadObserver
         {
             chars = new char[Math.Max(bytes.Length, chars.Length * 2)];
         }
-        var n = Encoding.UTF8.GetChars(bytes, chars);
+        int n;
+        try
+        {
+            n = StrictUtf8.GetChars(bytes, chars);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new CsvFormatException($"Line {line}, field {columnIndex + 1} is not valid UTF-8: the registry takes UTF-8 CSV text only "
+                + "(is this a binary file, or a CSV saved as Latin-1 or UTF-16?).");
+        }
         ReadOnlySpan<char> value = chars.AsSpan(0, n);
         if (!fieldWasQuoted)
         {
@@ -184,7 +257,8 @@ public sealed class CsvProfiler : IUploadObserver
         {
             if (name.Length == 0 || name.Length > 256 || name.Any(char.IsControl))
             {
-                throw new CsvFormatException("Header names must be 1-256 characters without control characters.");
+                throw new CsvFormatException($"Header names must be 1-256 characters without control characters; column {header.IndexOf(name) + 1} is "
+                    + (name.Length == 0 ? "empty." : name.Length > 256 ? $"{name.Length} characters long." : "holding a control character."));
             }
             if (!seen.Add(name))
             {

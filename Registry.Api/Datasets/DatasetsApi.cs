@@ -36,16 +36,22 @@ public static class DatasetsApi
         {
             return Problems.BadRequest("description is at most 1000 characters.");
         }
+        if (description is not null && MlOps.Registry.Client.Json.StorableStringConverter.Unstorable(description) is { } unstorable)
+        {
+            return Problems.BadRequest($"description {unstorable}.");
+        }
         var profiler = new CsvProfiler();
-        StoredObject stored;
+        StagedObject staged;
         try
         {
-            stored = await store.StoreAsync(request.Body, limits.DatasetBytes, null, profiler, ct);
+            staged = await store.StageAsync(request.Body, limits.DatasetBytes, null, profiler, ct);
         }
         catch (CsvFormatException e)
         {
             return Problems.BadRequest("Not a usable CSV: " + e.Message);
         }
+        await using var _ = staged;
+        var stored = staged.Stored;
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         // Serialize version numbering per dataset: create the row if needed, then lock it.
@@ -78,6 +84,8 @@ public static class DatasetsApi
         }
         db.DatasetVersions.Add(version);
         await db.SaveChangesAsync(ct);
+        // Bytes reach their content address only once the rows are written: a refused write leaves no object.
+        await staged.PublishAsync(ct);
         await tx.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/datasets/{name}/versions/{next}", version.ToContract(name));
     }

@@ -5,6 +5,7 @@ using MlOps.Registry.Api.Jobs;
 using MlOps.Registry.Api.Models;
 using MlOps.Registry.Api.Runs;
 using MlOps.Registry.Api.Storage;
+using MlOps.Registry.Client;
 using Npgsql;
 
 namespace MlOps.Registry.Api.Infrastructure;
@@ -38,8 +39,11 @@ public static class ApplicationServiceExtensions
         services.AddProblemDetails();
         services.AddExceptionHandler<ClientErrorExceptionHandler>();
         services.AddExceptionHandler<DependencyOutageExceptionHandler>();
-        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
-        services.AddOpenApi();
+        // Bodies are read strictly (unknown fields, numbers as strings, NUL are 400s) and binding failures throw, so
+        // that ClientErrorExceptionHandler can name the field and the expected type instead of a bare "Bad Request".
+        services.ConfigureHttpJsonOptions(o => RegistryJson.MakeStrict(o.SerializerOptions));
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddOpenApi(o => o.DescribeStrings());
         services.AddHostedService<RegistryInitializer>();
         services.AddHostedService<JobQueueMetrics>();
         services.AddHostedService<RegistryEvents>();

@@ -5,13 +5,13 @@ namespace MlOps.Registry.Api.Jobs;
 /// <summary>Refuses specs a worker could never run, at submit time rather than after a lease.</summary>
 public static class JobSpecValidator
 {
-    public const int MaxAttemptsLimit = 20;
+    public const int MaxAttemptsLimit = JobSpecRules.MaxAttemptsLimit;
 
     public static string? Validate(TrainingJobSpec? spec)
     {
         if (spec is null)
         {
-            return "spec is required.";
+            return "spec is required: the body is {\"spec\": <job spec>, \"idempotencyKey\": <optional string>} (docs/job-spec.md).";
         }
         if (!Names.IsValid(spec.Experiment))
         {
@@ -31,19 +31,15 @@ public static class JobSpecValidator
         }
         if (spec.Features?.Any(f => string.IsNullOrWhiteSpace(f) || f.Length > 256) == true)
         {
-            return "spec.features must be column names.";
+            return "spec.features must be column names (1-256 characters).";
         }
-        if (spec.MaxAttempts is < 1 or > MaxAttemptsLimit)
+        if (spec.PositiveClass is { } positive && (positive.Length is 0 or > 256))
         {
-            return $"spec.maxAttempts must be 1-{MaxAttemptsLimit}.";
+            return "spec.positiveClass must be a label value (1-256 characters).";
         }
-        if (spec.Split is { } split && (split.TestFraction is <= 0 or >= 1 || double.IsNaN(split.TestFraction)))
+        if (spec.Sweep is { Space: null })
         {
-            return "spec.split.testFraction must be between 0 and 1.";
-        }
-        if (spec.Sweep is { } sweep && (sweep.Strategy is not ("grid" or "random") || sweep.Space is null || sweep.Space.Count == 0 || sweep.Trials is < 1))
-        {
-            return "spec.sweep needs strategy grid|random, a non-empty space and positive trials.";
+            return "spec.sweep.space is required.";
         }
         if (spec.Register is { } register)
         {
@@ -55,12 +51,13 @@ public static class JobSpecValidator
             {
                 return Names.Describe("spec.register.alias");
             }
-            if (register.Gate is { } gate && (!Names.IsValidKey(gate.Metric) || !double.IsFinite(gate.MinImprovement)))
+            if (register.Gate is { } gate && !Names.IsValidKey(gate.Metric))
             {
-                return "spec.register.gate needs a metric key and a finite minImprovement.";
+                return "spec.register.gate.metric must be a metric name.";
             }
         }
-        return null;
+        // Ranges and combinations: the same rules the worker applies at lease.
+        return JobSpecRules.Check(spec);
     }
 
     /// <summary>Worker names appear in audit columns: printable, at most 200 characters.</summary>

@@ -43,11 +43,11 @@ public static partial class ModelVersionUpload
             using var limited = new MemoryStream();
             await CopyLimitedAsync(first.Body, limited, MaxMetadataBytes, ct);
             limited.Position = 0;
-            metadata = await JsonSerializer.DeserializeAsync<ModelVersionMetadata>(limited, RegistryJson.Options, ct);
+            metadata = await JsonSerializer.DeserializeAsync<ModelVersionMetadata>(limited, RegistryJson.Strict, ct);
         }
         catch (JsonException e)
         {
-            return (null, "metadata is not valid JSON: " + e.Message);
+            return (null, "metadata: " + MlOps.Registry.Client.Json.JsonProblem.Describe(e, typeof(ModelVersionMetadata), RegistryJson.Strict));
         }
         if (metadata is null)
         {

@@ -83,7 +83,8 @@ public static class ModelsApi
         }
 
         // Bytes first, hashed as they stream: a row exists only for stored, verified bytes (a wrong sha256 -> 422, no row).
-        var stored = await store.StoreAsync(parts.Artifact.Body, limits.ArtifactBytes, meta.Sha256.ToLowerInvariant(), null, ct);
+        await using var staged = await store.StageAsync(parts.Artifact.Body, limits.ArtifactBytes, meta.Sha256.ToLowerInvariant(), null, ct);
+        var stored = staged.Stored;
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var model = await ModelLookup.LockOrCreateAsync(db, name, null, ct);
@@ -109,6 +110,7 @@ public static class ModelsApi
         };
         db.ModelVersions.Add(entity);
         await db.SaveChangesAsync(ct);
+        await staged.PublishAsync(ct);
         await tx.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/models/{name}/versions/{next}", entity.ToContract(name));
     }

@@ -62,7 +62,7 @@ public sealed class BlobResult(string sha256, long size, string contentType, str
         {
             response.ContentLength = size;
         }
-        if (HttpMethods.IsHead(request.Method) || response.ContentLength == 0)
+        if (HeadAsGetMiddleware.IsHead(context) || response.ContentLength == 0)
         {
             return;
         }

@@ -3,6 +3,17 @@ namespace MlOps.Registry.Api.Storage;
 /// <summary>A stored, content-addressed object.</summary>
 public sealed record StoredObject(string Sha256, long SizeBytes);
 
+/// <summary>Uploaded bytes under a temporary key, until published under their content address.</summary>
+public abstract class StagedObject(StoredObject stored) : IAsyncDisposable
+{
+    public StoredObject Stored { get; } = stored;
+
+    /// <summary>Copies the bytes to their content address (a no-op when identical bytes are already there).</summary>
+    public abstract Task PublishAsync(CancellationToken ct);
+
+    public abstract ValueTask DisposeAsync();
+}
+
 /// <summary>Metadata of an object, for HEAD and ranged GETs.</summary>
 public sealed record ObjectInfo(long SizeBytes);
 
@@ -13,12 +24,14 @@ public sealed record ObjectInfo(long SizeBytes);
 public interface IArtifactStore
 {
     /// <summary>
-    /// Streams <paramref name="content"/> to the store. <paramref name="observer"/> sees every chunk and then the end
-    /// (dataset profiling); if it throws, nothing is kept. When <paramref name="expectedSha256"/> is given and
+    /// Streams <paramref name="content"/> to a temporary key. <paramref name="observer"/> sees every chunk and then the
+    /// end (dataset profiling); if it throws, nothing is kept. When <paramref name="expectedSha256"/> is given and
     /// differs, nothing is kept and <see cref="HashMismatchException"/> is thrown. More than
-    /// <paramref name="maxBytes"/> throws <see cref="PayloadTooLargeException"/>.
+    /// <paramref name="maxBytes"/> throws <see cref="PayloadTooLargeException"/>. The caller writes its rows, then
+    /// <see cref="StagedObject.PublishAsync"/> (content address) and commits; disposing removes the temporary key,
+    /// so a write refused after the upload (e.g. by the database) leaves no object behind.
     /// </summary>
-    Task<StoredObject> StoreAsync(Stream content, long maxBytes, string? expectedSha256, IUploadObserver? observer, CancellationToken ct);
+    Task<StagedObject> StageAsync(Stream content, long maxBytes, string? expectedSha256, IUploadObserver? observer, CancellationToken ct);
 
     Task<ObjectInfo?> GetInfoAsync(string sha256, CancellationToken ct);
 

@@ -11,7 +11,7 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, StorageOptions options, ILogge
 {
     public static string KeyFor(string sha256) => $"sha256/{sha256[..2]}/{sha256}";
 
-    public async Task<StoredObject> StoreAsync(Stream content, long maxBytes, string? expectedSha256, IUploadObserver? observer, CancellationToken ct)
+    public async Task<StagedObject> StageAsync(Stream content, long maxBytes, string? expectedSha256, IUploadObserver? observer, CancellationToken ct)
     {
         // The hash is known only at the end, so bytes go to a temporary key and are copied to their
         // content address afterwards; writing straight to the expected address could let a bad upload
@@ -75,6 +75,7 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, StorageOptions options, ILogge
         }
 
         var hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+        var staged = new S3StagedObject(this, tempKey, new StoredObject(hash, total));
         try
         {
             observer?.Complete();
@@ -82,19 +83,31 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, StorageOptions options, ILogge
             {
                 throw new HashMismatchException(expectedSha256, hash);
             }
-            if (await GetInfoAsync(hash, ct) is null)
-            {
-                await s3.CopyObjectAsync(new CopyObjectRequest
-                {
-                    SourceBucket = options.Bucket, SourceKey = tempKey, DestinationBucket = options.Bucket, DestinationKey = KeyFor(hash),
-                }, ct);
-            }
         }
-        finally
+        catch
         {
-            await CleanUpAsync(tempKey, null);
+            await staged.DisposeAsync();
+            throw;
         }
-        return new StoredObject(hash, total);
+        return staged;
+    }
+
+    private sealed class S3StagedObject(S3ArtifactStore store, string tempKey, StoredObject stored) : StagedObject(stored)
+    {
+        public override Task PublishAsync(CancellationToken ct) => store.PublishAsync(tempKey, Stored.Sha256, ct);
+
+        public override async ValueTask DisposeAsync() => await store.CleanUpAsync(tempKey, null);
+    }
+
+    private async Task PublishAsync(string tempKey, string sha256, CancellationToken ct)
+    {
+        if (await GetInfoAsync(sha256, ct) is null)
+        {
+            await s3.CopyObjectAsync(new CopyObjectRequest
+            {
+                SourceBucket = options.Bucket, SourceKey = tempKey, DestinationBucket = options.Bucket, DestinationKey = KeyFor(sha256),
+            }, ct);
+        }
     }
 
     private static async Task<int> FillAsync(Stream content, byte[] buffer, int count, CancellationToken ct)

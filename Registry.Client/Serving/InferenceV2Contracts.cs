@@ -43,7 +43,8 @@ public sealed record V2InferRequest(
 
 public sealed record V2RequestedOutput(string Name);
 
-/// <summary>Answer of an infer call. Outputs: <c>predict</c> (value or label) and, for classifiers, <c>probability</c>.</summary>
+/// <summary>Answer of an infer call. Outputs: <c>predict</c> (value or label) and, for classifiers, <c>probability</c> (of the
+/// predicted label) and <c>probability_{class}</c> per class (binary: the positive class's is what auc and log_loss score).</summary>
 public sealed record V2InferResponse(
     [property: JsonPropertyName("model_name")] string ModelName,
     [property: JsonPropertyName("model_version")] string ModelVersion,

@@ -37,7 +37,8 @@ public sealed record ServedVersion(
 
 /// <summary>
 /// <c>GET /v1/models/{name}</c>: the primary version with its input schema and training metrics, and the
-/// canary (or shadow) version when one is configured and loaded.
+/// canary (or shadow) version when one is configured and loaded. <see cref="PositiveClass"/> (binary only) is the
+/// class whose probability the training metrics (auc, f1, log_loss) score: <c>probabilities[positiveClass]</c>.
 /// </summary>
 public sealed record ServedModelInfo(
     string Name,
@@ -47,7 +48,8 @@ public sealed record ServedModelInfo(
     IReadOnlyList<Models.FeatureSchema> InputSchema,
     IReadOnlyList<string>? Classes,
     IReadOnlyDictionary<string, double> Metrics,
-    ServedCanary? Canary = null);
+    ServedCanary? Canary = null,
+    string? PositiveClass = null);
 
 /// <summary>The second version of a model. <see cref="Mode"/>: <c>canary</c> (answers Weight% of requests) or <c>shadow</c>.</summary>
 public sealed record ServedCanary(string Mode, int Weight, ServedVersion? Version);

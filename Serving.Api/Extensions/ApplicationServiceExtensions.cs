@@ -15,6 +15,7 @@ public static class ApplicationServiceExtensions
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddOpenApi();
+        services.AddRequestPipeline();
 
         // Aspire's WithReference(registry-api) injects services:registry-api:http:0; Registry:BaseAddress overrides it.
         services.AddRegistryClient(builder.Configuration);

@@ -37,9 +37,10 @@ public static class InferenceV2Api
         var inputs = manifest.Features
             .Select(f => new V2TensorMetadata(f.Name, f.Kind == FeatureKind.Numeric ? V2Datatypes.Fp64 : V2Datatypes.Bytes, [-1]))
             .ToList();
-        List<V2TensorMetadata> outputs = manifest.Classes is null
+        List<V2TensorMetadata> outputs = manifest.Classes is not { } classes
             ? [new("predict", V2Datatypes.Fp64, [-1])]
-            : [new("predict", V2Datatypes.Bytes, [-1]), new("probability", V2Datatypes.Fp64, [-1])];
+            : [new("predict", V2Datatypes.Bytes, [-1]), new("probability", V2Datatypes.Fp64, [-1]),
+               .. classes.Select(c => new V2TensorMetadata(ClassTensor(c), V2Datatypes.Fp64, [-1]))];
         var versions = new List<string> { model.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (served.Secondary is { } second) versions.Add(second.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return TypedResults.Ok(new V2ModelMetadata(name, versions, Platform, inputs, outputs));
@@ -49,14 +50,24 @@ public static class InferenceV2Api
     private static async Task<Results<Ok<V2InferResponse>, ProblemHttpResult>> InferAsync(
         string name, HttpRequest http, ModelCatalog catalog, PredictionService predictions, CancellationToken ct)
     {
+        // Read with the predict path's body limit (after any decompression), then parsed from the buffer.
+        if (await RequestBody.ReadAsync(http, predictions.MaxBodyBytes, ct) is not { } bytes)
+            return ServingProblems.Invalid(InputError.BodyTooLarge(predictions.MaxBodyBytes));
         V2InferRequest? request;
         try
         {
-            request = await JsonSerializer.DeserializeAsync<V2InferRequest>(http.Body, RegistryJson.Options, ct);
+            var reader = new Utf8JsonReader(bytes);
+            // Strict, as the registry's bodies: an unknown or misspelt field is named, not ignored.
+            request = bytes.IsEmpty ? null : JsonSerializer.Deserialize<V2InferRequest>(ref reader, RegistryJson.Strict);
         }
         catch (JsonException e)
         {
-            return ServingProblems.Invalid(new InputError($"The body is not a valid V2 infer request: {e.Message}"));
+            return ServingProblems.Invalid(new InputError(
+                $"The body is not a valid V2 infer request: {Registry.Client.Json.JsonProblem.Describe(e, typeof(V2InferRequest), RegistryJson.Strict)}"));
+        }
+        finally
+        {
+            http.BodyReader.AdvanceTo(bytes.End);
         }
         return request is null
             ? ServingProblems.Invalid(new InputError("The body is empty: send {\"inputs\": [...]}."))
@@ -74,7 +85,7 @@ public static class InferenceV2Api
         try
         {
             using var activity = PredictionService.StartActivity(model);
-            if (!TensorEncoder.TryEncode(request, model.Schema, scratch, predictions.MaxRows, out var error))
+            if (!TryEncode(request, model, scratch, predictions.MaxRows, out var error))
                 return predictions.Refuse(model, error, activity);
             var results = predictions.Score(model, scratch, activity);
             if (shadow is not null)
@@ -89,6 +100,20 @@ public static class InferenceV2Api
         }
     }
 
+    private static bool TryEncode(V2InferRequest request, LoadedModel model, PredictScratch scratch, int maxRows, out InputError error)
+    {
+        try
+        {
+            return TensorEncoder.TryEncode(request, model.Schema, scratch, maxRows, out error);
+        }
+        catch (InvalidOperationException e) when (e.InnerException is null or System.Text.DecoderFallbackException)
+        {
+            // A string tensor value that is not text (a lone surrogate escape): the client's input, not a server fault.
+            error = new InputError($"A string in the request is not valid text: {e.Message}");
+            return false;
+        }
+    }
+
     private static List<V2Tensor> Outputs(LoadedModel model, ReadOnlySpan<Prediction> results)
     {
         long[] shape = [results.Length];
@@ -98,17 +123,27 @@ public static class InferenceV2Api
             for (var i = 0; i < results.Length; i++) values[i] = results[i].Value;
             return [new V2Tensor("predict", shape, V2Datatypes.Fp64, JsonSerializer.SerializeToElement(values))];
         }
+        var classes = model.Model.Manifest.Classes;
         var labels = new string?[results.Length];
         var probabilities = new double?[results.Length];
+        var perClass = new double?[classes.Count][];
+        for (var k = 0; k < classes.Count; k++) perClass[k] = new double?[results.Length];
         for (var i = 0; i < results.Length; i++)
         {
             labels[i] = results[i].Label;
             probabilities[i] = results[i].Probability;
+            for (var k = 0; k < classes.Count; k++) perClass[k][i] = results[i].ProbabilityOf(classes[k]);
         }
+        // "probability" is the predicted label's, as in REST; "probability_<class>" names each class's (binary:
+        // probability_<positive class> is what auc and log_loss were computed on).
         return
         [
             new V2Tensor("predict", shape, V2Datatypes.Bytes, JsonSerializer.SerializeToElement(labels)),
             new V2Tensor("probability", shape, V2Datatypes.Fp64, JsonSerializer.SerializeToElement(probabilities)),
+            .. classes.Select((c, k) => new V2Tensor(ClassTensor(c), shape, V2Datatypes.Fp64, JsonSerializer.SerializeToElement(perClass[k]))),
         ];
     }
+
+    /// <summary>The V2 output tensor holding one class's probability.</summary>
+    public static string ClassTensor(string className) => "probability_" + className;
 }

@@ -22,6 +22,7 @@ public static class TensorEncoder
         var rows = -1;
         foreach (var tensor in inputs)
         {
+            if (tensor is null) return Fail(new InputError("inputs holds a null: each input is a tensor object {name, shape, datatype, data}."), out error);
             var column = schema.IndexOf(tensor.Name ?? "");
             if (column < 0) return Fail(InputError.UnknownColumn(0, tensor.Name ?? ""), out error);
             if (tensors[column] is not null) return Fail(InputError.DuplicateColumn(0, tensor.Name!), out error);

@@ -49,7 +49,8 @@ public static class PredictApi
         ServedCanary? canary = served.Canary is { } c
             ? new ServedCanary(served.IsShadow ? CanaryModes.Shadow : CanaryModes.Canary, served.IsShadow ? 0 : c.Weight, served.Secondary is { } s ? VersionOf(s) : null)
             : null;
-        return TypedResults.Ok(new ServedModelInfo(name, manifest.Task, manifest.Label, VersionOf(primary), schema, manifest.Classes, manifest.Metrics, canary));
+        var positive = manifest.Task == Registry.Client.Jobs.TrainingTasks.Binary ? manifest.Classes?[1] : null;
+        return TypedResults.Ok(new ServedModelInfo(name, manifest.Task, manifest.Label, VersionOf(primary), schema, manifest.Classes, manifest.Metrics, canary, positive));
     }
 
     private static ServedVersion VersionOf(LoadedModel model) =>

@@ -37,7 +37,15 @@ public static class PredictionJson
         if (p.Value is { } value) writer.WriteNumber(Value, value);
         if (p.Label is { } label) writer.WriteString(Label, label);
         if (p.Probability is { } probability) writer.WriteNumber(Probability, probability);
-        if (p.Probabilities is { } all)
+        if (p.Probabilities is BinaryProbabilities binary)
+        {
+            // Binary: no enumerator, and the model's pre-encoded class names would not pay off for two numbers.
+            writer.WriteStartObject(Probabilities);
+            writer.WriteNumber(binary.Negative, binary.NegativeProbability);
+            writer.WriteNumber(binary.Positive, binary.PositiveProbability);
+            writer.WriteEndObject();
+        }
+        else if (p.Probabilities is { } all)
         {
             writer.WriteStartObject(Probabilities);
             foreach (var (name, v) in all) writer.WriteNumber(name, v);

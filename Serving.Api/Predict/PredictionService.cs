@@ -18,6 +18,8 @@ public sealed class PredictionService(ServingTelemetry telemetry, IOptions<Servi
 
     public int MaxRows => _limits.MaxBatchRows;
 
+    public long MaxBodyBytes => _limits.MaxBodyBytes;
+
     /// <summary>REST predict: <c>{"features"}</c> or <c>{"instances"}</c> in, <see cref="PredictResponse"/> JSON out.</summary>
     public async Task<Results<PredictionResult, ProblemHttpResult>> PredictAsync(ServedModel? served, string name, HttpRequest request, CancellationToken ct)
     {

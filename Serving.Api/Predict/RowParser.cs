@@ -67,6 +67,12 @@ public static class RowParser
             error = new InputError($"The body is not valid JSON: {e.Message}");
             return false;
         }
+        catch (InvalidOperationException e) when (e.InnerException is null or System.Text.DecoderFallbackException)
+        {
+            // Unescaping a name or level that is not text (a lone surrogate \ud800, invalid UTF-8 bytes).
+            error = new InputError($"The body holds a string that is not valid text: {e.Message}");
+            return false;
+        }
     }
 
     private static bool TryReadRows(ref Utf8JsonReader reader, InputSchema schema, PredictScratch scratch, int maxRows, out InputError error)

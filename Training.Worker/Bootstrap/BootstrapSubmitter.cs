@@ -59,8 +59,7 @@ public sealed class BootstrapSubmitter(RegistryClient registry, IOptions<WorkerO
         using var activity = Telemetry.TrainingTelemetry.Source.StartActivity("training.bootstrap");
         activity?.SetTag("mlops.dataset.name", settings.DatasetName);
         var specBytes = await File.ReadAllBytesAsync(settings.SpecPath!, ct);
-        var spec = JsonSerializer.Deserialize<TrainingJobSpec>(specBytes, RegistryJson.Options)
-            ?? throw new JsonException($"{settings.SpecPath} holds no job spec.");
+        var spec = JobSpecFile.Parse(specBytes, settings.SpecPath!);
         Registry.Client.Datasets.DatasetUploadResult upload;
         await using (var csv = File.OpenRead(settings.DatasetPath!))
         {

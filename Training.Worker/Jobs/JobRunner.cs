@@ -114,6 +114,8 @@ public sealed class JobRunner(
     private async Task ExecuteAsync(JobLease lease, LeaseKeeper keeper, JobState state, CancellationToken ct, CancellationToken stopping)
     {
         var spec = lease.Spec;
+        // The registry checked these at submit; a job queued by an older registry gets the same rules before any work.
+        if (JobSpecRules.Check(spec) is { } invalid) throw new TrainingSpecException(invalid);
         var dataset = await ResolveDatasetAsync(spec.Dataset, ct);
         var resolved = spec with { Dataset = new DatasetRef(dataset.Dataset, dataset.Version) };
         var datasetRef = new DatasetVersionRef(dataset.Dataset, dataset.Version);

@@ -69,7 +69,7 @@ public static class BundleEvaluator
     private static Dictionary<string, double> Binary(TrainingData data, Prediction[] predictions, string modelPositive)
     {
         var positive = data.Test.Select(r => data.Classes![(int)data.Labels[r]] == modelPositive).ToArray();
-        var probability = predictions.Select(p => p.Probability ?? 0).ToArray();
+        var probability = predictions.Select(p => p.ProbabilityOf(modelPositive) ?? 0).ToArray();
         int tp = 0, fp = 0, fn = 0, correct = 0;
         var logLoss = 0.0;
         for (var i = 0; i < positive.Length; i++)

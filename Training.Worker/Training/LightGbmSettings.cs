@@ -44,20 +44,12 @@ public sealed record LightGbmSettings(
         return settings;
     }
 
+    /// <summary>The same ranges the registry checks at submit (<see cref="JobSpecRules"/>), on the merged values.</summary>
     private void Validate()
     {
-        static void Check(bool ok, string message)
-        {
-            if (!ok) throw new TrainingSpecException("Trainer parameter " + message);
-        }
-        Check(NumberOfIterations is >= 1 and <= 100_000, $"numberOfIterations must be 1-100000, not {NumberOfIterations}.");
-        Check(NumberOfLeaves is >= 2 and <= 131_072, $"numberOfLeaves must be 2-131072, not {NumberOfLeaves}.");
-        Check(LearningRate is > 0 and <= 1, $"learningRate must be in (0, 1], not {LearningRate}.");
-        Check(MinimumExampleCountPerLeaf >= 1, $"minimumExampleCountPerLeaf must be at least 1, not {MinimumExampleCountPerLeaf}.");
-        Check(L2Regularization >= 0, $"l2Regularization must be >= 0, not {L2Regularization}.");
-        Check(FeatureFraction is > 0 and <= 1, $"featureFraction must be in (0, 1], not {FeatureFraction}.");
-        Check(SubsampleFraction is > 0 and <= 1, $"subsampleFraction must be in (0, 1], not {SubsampleFraction}.");
-        Check(MaxBinCountPerFeature is >= 2 and <= 65_535, $"maxBinCountPerFeature must be 2-65535, not {MaxBinCountPerFeature}.");
+        var merged = new TrainerParams(NumberOfIterations, NumberOfLeaves, LearningRate, MinimumExampleCountPerLeaf, L2Regularization,
+            FeatureFraction, SubsampleFraction, MaxBinCountPerFeature, Seed);
+        if (JobSpecRules.Trainer(merged, "trainer") is { } error) throw new TrainingSpecException("Trainer parameter " + error);
     }
 
     /// <summary>The run's params (invariant culture, ML.NET names in camelCase as in the spec).</summary>

@@ -24,12 +24,7 @@ public static class MetricNames
     public static bool LowerIsBetter(string metric) => LowerBetter.Contains(metric);
 
     /// <summary>The metrics a task's evaluation reports.</summary>
-    public static IReadOnlyList<string> ForTask(string task) => task switch
-    {
-        "regression" => [Rmse, Mae, R2],
-        "binary" => [Auc, Accuracy, F1, LogLoss],
-        _ => [MicroAccuracy, MacroAccuracy, Accuracy, LogLoss],
-    };
+    public static IReadOnlyList<string> ForTask(string task) => Registry.Client.Jobs.JobSpecRules.GateMetrics(task);
 
     /// <summary>The gate metric when the spec names none.</summary>
     public static string DefaultFor(string task) => task switch

@@ -13,7 +13,7 @@ public static class Samples
     public static string Dataset(string name) => Path.Combine(Root, "samples", "datasets", name + ".csv");
 
     public static TrainingJobSpec Spec(string file) =>
-        JsonSerializer.Deserialize<TrainingJobSpec>(File.ReadAllText(Path.Combine(Root, "samples", "jobs", file)), RegistryJson.Options)
+        MlOps.Training.Worker.Jobs.JobSpecFile.Parse(File.ReadAllBytes(Path.Combine(Root, "samples", "jobs", file)), file)
         ?? throw new InvalidDataException(file);
 
     public static TrainingJobSpec Ames => Spec("ames_housing.regression.json");

@@ -25,6 +25,10 @@ public sealed class BackingServices : IAsyncDisposable
     /// <summary>host:port of the S3 server.</summary>
     public string S3Endpoint => _vars["S3_ENDPOINT"];
 
+    /// <summary>Objects the S3 server holds in every bucket, temporary upload keys included (s3rver keeps one file per object).</summary>
+    public int S3ObjectCount() =>
+        Directory.Exists(_vars["S3DIR"]) ? Directory.EnumerateFiles(_vars["S3DIR"], "*._S3rver_object", SearchOption.AllDirectories).Count() : 0;
+
     public string MinioConnectionString => $"Endpoint=http://{S3Endpoint};AccessKey={_vars["S3_ACCESS_KEY"]};SecretKey={_vars["S3_SECRET_KEY"]}";
 
     public static async Task<BackingServices> StartAsync()

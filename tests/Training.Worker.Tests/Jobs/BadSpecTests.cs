@@ -17,14 +17,17 @@ public sealed class BadSpecTests(RegistryFixture registry) : IClassFixture<Regis
         {
             (Samples.Hpc with { Features = ["protocol", "no_such_column"], Trainer = quick }, "Feature column(s) 'no_such_column' not in the dataset"),
             (Samples.Hpc with { Label = "runtime", Trainer = quick }, "Label column 'runtime' is not in the dataset"),
-            (Samples.Credit with { Task = TrainingTasks.Regression, Register = null, Trainer = quick }, "Task regression needs a numeric label, but 'Status' is categorical (data row 1 holds 'good')"),
+            (Samples.Credit with { Task = TrainingTasks.Regression, PositiveClass = null, Register = null, Trainer = quick }, "Task regression needs a numeric label, but 'Status' is categorical (data row 1 holds 'good')"),
             (Samples.Hpc with { Task = TrainingTasks.Binary, Register = null, Trainer = quick }, "Task binary needs a label with exactly 2 values, but 'class' has 4"),
             (Samples.Ames with { Task = TrainingTasks.Multiclass, Register = null, Trainer = quick }, "use task regression"),
             (new TrainingJobSpec("bad", new DatasetRef("header_only"), TrainingTasks.Regression, "y"), "The dataset is empty"),
             (new TrainingJobSpec("bad", new DatasetRef("bad_numeric"), TrainingTasks.Regression, "y"), "but 'y' is categorical (data row 3 holds 'oops')"),
             (new TrainingJobSpec("bad", new DatasetRef("no_such_dataset"), TrainingTasks.Regression, "y"), "Dataset 'no_such_dataset' (latest version) does not exist"),
-            (Samples.Hpc with { Register = new RegisterSpec("hpc-bad", "production", new GateSpec("rmse")) }, "Gate metric 'rmse' is not a multiclass metric"),
         };
+        // A rule that needs no data is the registry's at submit, not the worker's after a lease.
+        var refused = await Assert.ThrowsAsync<Registry.Client.Problems.RegistryApiException>(() =>
+            registry.SubmitAsync(Samples.Hpc with { Register = new RegisterSpec("hpc-bad", "production", new GateSpec("rmse")) }));
+        Assert.Contains("'rmse' is not a multiclass metric", refused.Message);
         var submitted = new List<TrainingJob>();
         foreach (var (spec, _) in cases) submitted.Add(await registry.SubmitAsync(spec));
         var good = await registry.SubmitAsync(Samples.Hpc with { Trainer = new TrainerParams(NumberOfIterations: 20), Register = new RegisterSpec("hpc-after-bad") });
