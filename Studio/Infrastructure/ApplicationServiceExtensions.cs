@@ -15,6 +15,7 @@ public static class ApplicationServiceExtensions
         builder.Services.AddDataProtection();
         builder.Services.AddSingleton<KeyCookie>();
         builder.Services.AddTransient<UserKeyHandler>();
+        builder.Services.AddScoped<StudioSession>();
 
         // The registry sees the signed-in user's key, never a key of Studio's own: one client, per-request key.
         builder.Services.AddRegistryClient(builder.Configuration).AddHttpMessageHandler<UserKeyHandler>();

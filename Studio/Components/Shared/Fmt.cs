@@ -32,7 +32,8 @@ public static class Fmt
         : n < 1L << 30 ? (n / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB"
         : (n / 1073741824.0).ToString("0.00", CultureInfo.InvariantCulture) + " GiB";
 
-    public static string Short(Guid id) => id.ToString("N")[..8];
+    /// <summary>Ids are UUIDv7: the first hex digits are a timestamp, so ids made together share them; the tail tells them apart.</summary>
+    public static string Short(Guid id) => id.ToString("N") is var n ? $"{n[..8]}…{n[^4..]}" : "";
 
     public static string Url(string s) => Uri.EscapeDataString(s);
 }
