@@ -12,7 +12,7 @@ public sealed class KeyCookie(IDataProtectionProvider provider)
     private readonly IDataProtector protector = provider.CreateProtector("MlOps.Studio.ApiKey.v1");
 
     /// <summary>Per-request override (the key being signed in with, before the cookie exists).</summary>
-    internal const string ItemKey = "MlOps.Studio.ApiKey";
+    public const string ItemKey = "MlOps.Studio.ApiKey";
 
     public string? Read(HttpContext context)
     {

@@ -1,0 +1,33 @@
+extern alias studio;
+using Bunit;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.FluentUI.AspNetCore.Components;
+using studio::MlOps.Studio.Auth;
+using studio::MlOps.Studio.Infrastructure;
+
+namespace MlOps.Studio.Tests.Infrastructure;
+
+/// <summary>
+/// bUnit context wired like Studio: the real <see cref="StudioSession"/> and registry client (on the seeded
+/// registry, with the given role's key), the key supplied as Studio's sign-in step does for its request.
+/// </summary>
+public abstract class StudioComponentTest : BunitContext
+{
+    protected StudioComponentTest(SeededRegistry registry, RegistryRole role = RegistryRole.Reader)
+    {
+        Seeded = registry;
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        var http = new DefaultHttpContext();
+        http.Items[KeyCookie.ItemKey] = RegistryApiFactory.KeyFor(role);
+        Services.AddSingleton<IHttpContextAccessor>(new HttpContextAccessor { HttpContext = http });
+        Services.AddDataProtection();
+        Services.AddSingleton<KeyCookie>();
+        Services.AddScoped<StudioSession>();
+        Services.AddSingleton(registry.Client(role));
+        Services.AddSingleton(new StudioLinks("http://registry.test/", null));
+        Services.AddFluentUIComponents();
+    }
+
+    protected SeededRegistry Seeded { get; }
+}
