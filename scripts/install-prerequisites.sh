@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, as root on Debian 12, what building, testing and running locally need besides the .NET 10
 # SDK: PostgreSQL server, Node.js + npm (for the S3 test server), libgomp1 (LightGBM's native lib),
-# curl, and the npm s3rver package. Safe to run again; does nothing when all is there.
+# curl, chromium (Studio's real-browser test, driven headless by Playwright's NuGet-shipped driver: no browser
+# download), and the npm s3rver package. Safe to run again; does nothing when all is there.
 set -euo pipefail
 need=()
 [ -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/initdb" ] || need+=(postgresql)
@@ -10,6 +11,7 @@ command -v npm >/dev/null || need+=(npm)
 command -v curl >/dev/null || need+=(curl)
 command -v python3 >/dev/null || need+=(python3)
 ldconfig -p | grep -q libgomp.so.1 || need+=(libgomp1)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if ((${#need[@]})); then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
