@@ -14,6 +14,7 @@ namespace MlOps.Studio.Tests.Browser;
 public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture<TrainedRegistry>, IAsyncLifetime
 {
     private StudioFactory studio = null!;
+    private ServingHost serving = null!;
     private Uri studioUrl = null!;
     private IPlaywright playwright = null!;
     private IBrowser browser = null!;
@@ -21,7 +22,12 @@ public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture
 
     public async Task InitializeAsync()
     {
-        studio = new StudioFactory(registry.Address);
+        // Staging (served in shadow) on the version production does not hold, then real traffic for drift figures.
+        var production = (await registry.Admin.GetAliasAsync(TrainedRegistry.Model, WellKnownAliases.Production))!.Version;
+        await registry.Admin.SetAliasAsync(TrainedRegistry.Model, WellKnownAliases.Staging, 3 - production, "shadow candidate");
+        serving = new ServingHost(registry.Address);
+        var servingUrl = await serving.StartAndScoreAsync(Path.Combine(TestServices.RepoRoot(), "samples", "datasets", "credit_scoring.csv"), 200);
+        studio = new StudioFactory(registry.Address, servingUrl);
         studioUrl = studio.StartOnKestrel();
         (playwright, browser) = await Chromium.LaunchAsync();
     }
@@ -31,6 +37,7 @@ public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture
         await browser.DisposeAsync();
         playwright.Dispose();
         await studio.DisposeAsync();
+        await serving.DisposeAsync();
     }
 
     [Fact]
@@ -41,6 +48,9 @@ public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture
         page.SetDefaultTimeout(15_000);
         var assets = new List<string>();
         page.Response += (_, r) => { if (r.Status >= 400) assets.Add($"{r.Status} {r.Url}"); };
+        // Every asset (Fluent UI's web components and styles, blazor.web.js) comes from Studio itself: it works offline.
+        var foreign = new List<string>();
+        page.Request += (_, r) => { if (!r.Url.StartsWith(studioUrl.ToString(), StringComparison.Ordinal) && !r.Url.StartsWith("data:", StringComparison.Ordinal)) foreign.Add(r.Url); };
 
         // No key yet: sent to sign in; the key goes in a form field, never the URL.
         await page.GotoAsync("/");
@@ -95,6 +105,16 @@ public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture
         await Expect(page.GetByTestId("lineage")).ToContainTextAsync(TrainedRegistry.Model);
         await Snap(page, "run");
 
+        // The serving page: the version each served model answers with, its shadow, drift PSI per feature.
+        var production = (await registry.Admin.GetAliasAsync(TrainedRegistry.Model, WellKnownAliases.Production))!.Version;
+        await page.GetByRole(AriaRole.Link, new() { Name = "Serving", Exact = true }).ClickAsync();
+        var served = page.GetByTestId($"served-{TrainedRegistry.Model}");
+        await Expect(served).ToContainTextAsync($"production → v{production}");
+        await Expect(served).ToContainTextAsync($"shadow");
+        await Expect(served).ToContainTextAsync($"staging → v{3 - production}");
+        Assert.True(await served.Locator("rect.bar").CountAsync() >= 5, "PSI bars per feature");
+        await Snap(page, "serving");
+
         // Open the model and promote the version production does not hold.
         await page.GetByRole(AriaRole.Link, new() { Name = "Models", Exact = true }).ClickAsync();
         await Snap(page, "models");
@@ -124,7 +144,12 @@ public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture
         await Snap(page, "jobs");
         await page.GotoAsync($"jobs/{registry.Jobs[0].Id}");
         await Snap(page, "job");
+        // The spec editor: the registry validates the spec and its problem detail is shown as is.
         await page.GotoAsync("jobs/new");
+        await page.Locator("#spec").FillAsync("""{"experiment":"x","dataset":{"name":"credit_scoring"},"task":"clustering","label":"Status"}""");
+        await page.Locator("[data-testid=submit-job] button[type=submit]").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("400");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("spec.task must be one of");
         await Snap(page, "submit-job");
 
         // A reader key browses but cannot promote: the registry refuses and the alias stays where it is.
@@ -142,6 +167,8 @@ public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture
         await Snap(page, "model-refused");
 
         Assert.Empty(assets);
+        Assert.Empty(foreign);
+        Assert.True(await page.EvaluateAsync<bool>("() => customElements.get('fluent-badge') !== undefined"), "Fluent UI's web components are defined");
     }
 
     private static ILocator Badges(IPage page, int version) =>
@@ -158,6 +185,9 @@ public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture
     {
         if (string.IsNullOrEmpty(screenshots)) return;
         Directory.CreateDirectory(screenshots);
+        // Fluent UI's web components upgrade after the first paint: wait for them so the badges look like badges.
+        await page.EvaluateAsync("() => Promise.race([customElements.whenDefined('fluent-badge'), new Promise(r => setTimeout(r, 3000))])");
+        await page.WaitForTimeoutAsync(150);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, name + ".png"), FullPage = true });
     }
 

@@ -1,20 +1,21 @@
 extern alias studio;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace MlOps.Studio.Tests.Infrastructure;
 
-/// <summary>Studio itself, built by its own Program.cs, on a real Kestrel port, pointed at a registry URL.</summary>
-public sealed class StudioFactory(Uri registry) : WebApplicationFactory<studio::Program>
+/// <summary>Studio itself, built by its own Program.cs, on a real Kestrel port, pointed at a registry URL (and a serving URL).</summary>
+public sealed class StudioFactory(Uri registry, Uri? serving = null) : WebApplicationFactory<studio::Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Registry:BaseAddress", registry.ToString());
         builder.UseSetting("Studio:RegistryPublicUrl", registry.ToString());
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        if (serving is not null)
+        {
+            builder.UseSetting("Studio:ServingBaseAddress", serving.ToString());
+        }
         builder.UseEnvironment("Development");
     }
 
@@ -22,7 +23,6 @@ public sealed class StudioFactory(Uri registry) : WebApplicationFactory<studio::
     {
         UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         StartServer();
-        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new Uri(address.EndsWith('/') ? address : address + "/");
+        return Kestrel.Address(Services);
     }
 }
