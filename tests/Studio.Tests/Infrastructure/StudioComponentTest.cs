@@ -17,6 +17,8 @@ public abstract class StudioComponentTest : BunitContext
     protected StudioComponentTest(SeededRegistry registry, RegistryRole role = RegistryRole.Reader)
     {
         Seeded = registry;
+        // Pages wait on real registry calls; on a busy two-core machine (training next door) that can exceed bUnit's 1 s.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(30);
         JSInterop.Mode = JSRuntimeMode.Loose;
         var http = new DefaultHttpContext();
         http.Items[KeyCookie.ItemKey] = RegistryApiFactory.KeyFor(role);

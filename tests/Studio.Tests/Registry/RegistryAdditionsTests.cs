@@ -47,6 +47,41 @@ public sealed class RegistryAdditionsTests(SeededRegistry registry)
     }
 
     [Fact]
+    public async Task Sorting_by_a_metric_tag_or_param_joins_once_pages_cover_every_run_and_missing_values_sort_last()
+    {
+        var admin = registry.Admin;
+        const string exp = "sort-join";
+        await admin.CreateExperimentAsync(new(exp));
+        var ids = new List<Guid>();
+        for (var i = 0; i < 7; i++)
+        {
+            var run = await admin.CreateRunAsync(new MlOps.Registry.Client.Runs.CreateRunRequest(exp, $"r{i}",
+                Params: i == 3 ? null : new Dictionary<string, string> { ["p"] = $"v{i}" },
+                Tags: i == 4 ? null : new Dictionary<string, string> { ["t"] = $"{(char)('a' + i)}" }));
+            if (i != 5) await admin.LogMetricsAsync(run.Id, [new("m", i * 0.1), new("m", 9, Step: -1)]);
+            ids.Add(run.Id);
+        }
+        foreach (var (kind, key, missing) in new[] { ("metric", "m", 5), ("param", "p", 3), ("tag", "t", 4) })
+        {
+            foreach (var descending in new[] { true, false })
+            {
+                var seen = new List<Guid>();
+                string? token = null;
+                do
+                {
+                    var page = await admin.SearchRunsAsync(new([exp], OrderBy: new(kind, key, descending), PageSize: 3, PageToken: token));
+                    seen.AddRange(page.Runs.Select(r => r.Id));
+                    token = page.NextPageToken;
+                } while (token is not null);
+                var expected = ids.Where((_, i) => i != missing).ToList();
+                if (descending) expected.Reverse();
+                expected.Add(ids[missing]);
+                Assert.Equal(expected, seen);
+            }
+        }
+    }
+
+    [Fact]
     public async Task The_api_reference_and_its_script_are_served_by_the_registry_itself()
     {
         var http = registry.Factory.CreateHttpClient(RegistryRole.Anonymous);
