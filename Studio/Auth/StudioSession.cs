@@ -10,6 +10,9 @@ public sealed class StudioSession(IHttpContextAccessor accessor, KeyCookie cooki
 {
     private Task<KeyInfo?>? current;
 
+    /// <summary>Set when the registry could not be asked (down, unreachable): pages say so instead of asking for a key.</summary>
+    public string? Unreachable { get; private set; }
+
     public bool HasKey => accessor.HttpContext is { } c && cookie.Read(c) is not null;
 
     /// <summary>The key's role, or null when no key is set or the registry does not know it.</summary>
@@ -27,6 +30,11 @@ public sealed class StudioSession(IHttpContextAccessor accessor, KeyCookie cooki
         }
         catch (RegistryApiException e) when (e.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
+            return null;
+        }
+        catch (Exception e) when (e is HttpRequestException or RegistryApiException)
+        {
+            Unreachable = $"The registry cannot be reached or failed ({e.Message}).";
             return null;
         }
     }

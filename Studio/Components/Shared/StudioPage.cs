@@ -24,6 +24,11 @@ public abstract class StudioPage : ComponentBase
     protected override async Task OnInitializedAsync()
     {
         Key = await Session.GetAsync();
+        if (Key is null && Session.Unreachable is { } down)
+        {
+            Error = down;
+            return;
+        }
         if (Key is null)
         {
             Navigation.NavigateTo("login?returnUrl=" + Uri.EscapeDataString("/" + Navigation.ToBaseRelativePath(Navigation.Uri)));

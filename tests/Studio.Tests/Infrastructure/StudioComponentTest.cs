@@ -14,7 +14,7 @@ namespace MlOps.Studio.Tests.Infrastructure;
 /// </summary>
 public abstract class StudioComponentTest : BunitContext
 {
-    protected StudioComponentTest(SeededRegistry registry, RegistryRole role = RegistryRole.Reader)
+    protected StudioComponentTest(SeededRegistry registry, RegistryRole role = RegistryRole.Reader, MlOps.Registry.Client.RegistryClient? client = null)
     {
         Seeded = registry;
         // Pages wait on real registry calls; on a busy two-core machine (training next door) that can exceed bUnit's 1 s.
@@ -26,7 +26,7 @@ public abstract class StudioComponentTest : BunitContext
         Services.AddDataProtection();
         Services.AddSingleton<KeyCookie>();
         Services.AddScoped<StudioSession>();
-        Services.AddSingleton(registry.Client(role));
+        Services.AddSingleton(client ?? registry.Client(role));
         Services.AddSingleton(new StudioLinks("http://registry.test/", null));
         Services.AddFluentUIComponents();
     }
