@@ -1,3 +1,5 @@
+using Scalar.AspNetCore;
+using MlOps.Registry.Api.Auth;
 using MlOps.Registry.Api.Datasets;
 using MlOps.Registry.Api.Experiments;
 using MlOps.Registry.Api.Infrastructure;
@@ -22,6 +24,8 @@ app.UseAuthorization();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();
+app.MapScalarApiReference(o => { o.DefaultFonts = false; o.Telemetry = false; }); // /scalar: reference of /openapi/v1.json, nothing from a CDN
+app.MapWhoAmIApi();
 app.MapExperimentsApi();
 var limits = app.Services.GetRequiredService<BodyLimitOptions>();
 app.MapRunsApi(limits);

@@ -1,3 +1,4 @@
+using Scalar.AspNetCore;
 using MlOps.ServiceDefaults;
 using MlOps.Serving.Api.Extensions;
 using MlOps.Serving.Api.InferenceV2;
@@ -12,6 +13,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestPipeline();
 app.MapOpenApi();
+app.MapScalarApiReference(o => { o.DefaultFonts = false; o.Telemetry = false; }); // /scalar: reference of /openapi/v1.json, nothing from a CDN
 app.MapDefaultEndpoints();
 app.MapPredictApi();
 app.MapInferenceV2Api();

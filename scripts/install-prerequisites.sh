@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs, as root on Debian 12, what building, testing and running locally need besides the .NET 10
 # SDK: PostgreSQL server, Node.js + npm (for the S3 test server), libgomp1 (LightGBM's native lib),
-# curl, Prometheus (prometheus + promtool, for the monitoring tests), and the npm s3rver package.
-# Safe to run again; does nothing when all is there.
+# curl, Prometheus (prometheus + promtool, for the monitoring tests), chromium (the browser tests of Studio and
+# the dashboard, driven headless by Playwright's NuGet-shipped driver: no browser download), and the npm s3rver
+# package. Safe to run again; does nothing when all is there.
 set -euo pipefail
 need=()
 [ -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/initdb" ] || need+=(postgresql)
@@ -11,6 +12,7 @@ command -v npm >/dev/null || need+=(npm)
 command -v curl >/dev/null || need+=(curl)
 command -v python3 >/dev/null || need+=(python3)
 ldconfig -p | grep -q libgomp.so.1 || need+=(libgomp1)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if ((${#need[@]})); then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"

@@ -78,7 +78,7 @@ public sealed class RunSearch(NpgsqlDataSource dataSource)
     {
         var offset = request.PageToken is null ? 0 : int.Parse(request.PageToken, CultureInfo.InvariantCulture);
         await using var cmd = dataSource.CreateCommand();
-        var sql = new StringBuilder("SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE TRUE");
+        var sql = new StringBuilder("SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id");
         var n = 0;
         string Param(object value)
         {
@@ -86,6 +86,22 @@ public sealed class RunSearch(NpgsqlDataSource dataSource)
             cmd.Parameters.Add(new NpgsqlParameter(name, value));
             return "@" + name;
         }
+
+        // Sorting by a metric/param/tag joins its row once (LEFT: runs without it sort last) instead of a subquery
+        // per run: at 100,000 runs that is one hash join or an index walk, not 100,000 lookups (bench/studio).
+        var order = request.OrderBy ?? new RunOrder(RunFilterKinds.Attribute, "startedAt");
+        var orderTable = order.Kind switch
+        {
+            RunFilterKinds.Metric => "latest_metrics",
+            RunFilterKinds.Param => "run_params",
+            RunFilterKinds.Tag => "run_tags",
+            _ => null,
+        };
+        if (orderTable is not null)
+        {
+            sql.Append($" LEFT JOIN {orderTable} o ON o.run_id = r.id AND o.key = ").Append(Param(order.Key));
+        }
+        sql.Append(" WHERE TRUE");
 
         if (request.Experiments is { Count: > 0 } exps)
         {
@@ -111,15 +127,8 @@ public sealed class RunSearch(NpgsqlDataSource dataSource)
             sql.Append($" AND EXISTS (SELECT 1 FROM {table} x WHERE x.run_id = r.id AND x.key = {key} AND {compared})");
         }
 
-        var order = request.OrderBy ?? new RunOrder(RunFilterKinds.Attribute, "startedAt");
         var direction = order.Descending ? "DESC NULLS LAST" : "ASC NULLS LAST";
-        var orderExpr = order.Kind switch
-        {
-            RunFilterKinds.Attribute => order.Key == "name" ? "r.name" : "r.started_at",
-            RunFilterKinds.Metric => $"({LatestMetric(Param(order.Key))})",
-            RunFilterKinds.Param => $"(SELECT x.value FROM run_params x WHERE x.run_id = r.id AND x.key = {Param(order.Key)})",
-            _ => $"(SELECT x.value FROM run_tags x WHERE x.run_id = r.id AND x.key = {Param(order.Key)})",
-        };
+        var orderExpr = orderTable is not null ? "o.value" : order.Key == "name" ? "r.name" : "r.started_at";
         sql.Append($" ORDER BY {orderExpr} {direction}, r.id");
         sql.Append(" LIMIT ").Append(Param(request.PageSize + 1)).Append(" OFFSET ").Append(Param(offset));
         cmd.CommandText = sql.ToString();

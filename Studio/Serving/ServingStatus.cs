@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Net;
+using MlOps.Registry.Client.Serving;
+using MlOps.Studio.Infrastructure;
+
+namespace MlOps.Studio.Serving;
+
+/// <summary>One served model as the serving API reports it, with the drift PSI it exports per feature.</summary>
+public sealed record ServedModelStatus(ServedModelInfo Info, IReadOnlyDictionary<string, double> DriftPsi);
+
+/// <summary>
+/// Reads the serving API: <c>GET /v1/models/{name}</c> for every registered model (404: not served) and the
+/// <c>mlops_serving_drift_psi</c> gauge from its Prometheus <c>/metrics</c>. Absent when no serving endpoint is configured.
+/// </summary>
+public sealed class ServingStatusReader(ServingClient serving)
+{
+    public async Task<IReadOnlyList<ServedModelStatus>> ReadAsync(IEnumerable<string> models, CancellationToken ct)
+    {
+        var drift = await ReadDriftAsync(ct);
+        var served = new List<ServedModelStatus>();
+        foreach (var name in models)
+        {
+            try
+            {
+                var info = await serving.GetModelInfoAsync(name, ct);
+                served.Add(new ServedModelStatus(info, drift.GetValueOrDefault(name) ?? new Dictionary<string, double>()));
+            }
+            catch (ServingApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.ServiceUnavailable)
+            {
+                // Not served by this endpoint, or not loaded yet.
+            }
+        }
+        return served;
+    }
+
+    private async Task<Dictionary<string, Dictionary<string, double>>> ReadDriftAsync(CancellationToken ct)
+    {
+        using var response = await serving.Http.GetAsync("metrics", ct);
+        return response.IsSuccessStatusCode
+            ? PrometheusText.ReadGauge(await response.Content.ReadAsStringAsync(ct), "mlops_serving_drift_psi", "model", "feature")
+            : [];
+    }
+}
+
+/// <summary>Just enough of the Prometheus text format to read one labelled gauge.</summary>
+public static class PrometheusText
+{
+    public static Dictionary<string, Dictionary<string, double>> ReadGauge(string text, string metric, string outerLabel, string innerLabel)
+    {
+        var result = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);
+        foreach (var raw in text.AsSpan().EnumerateLines())
+        {
+            var line = raw.Trim();
+            if (!line.StartsWith(metric + "{", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var close = line.LastIndexOf('}');
+            if (close < 0)
+            {
+                continue;
+            }
+            var labels = ParseLabels(line[(metric.Length + 1)..close].ToString());
+            var valueText = line[(close + 1)..].Trim().ToString().Split(' ')[0];
+            if (labels.TryGetValue(outerLabel, out var outer) && labels.TryGetValue(innerLabel, out var inner)
+                && double.TryParse(valueText, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            {
+                (result.TryGetValue(outer, out var m) ? m : result[outer] = new(StringComparer.Ordinal))[inner] = value;
+            }
+        }
+        return result;
+    }
+
+    private static Dictionary<string, string> ParseLabels(string s)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        var i = 0;
+        while (i < s.Length)
+        {
+            var eq = s.IndexOf('=', i);
+            if (eq < 0 || eq + 1 >= s.Length || s[eq + 1] != '"')
+            {
+                break;
+            }
+            var name = s[i..eq].Trim().TrimStart(',').Trim();
+            var sb = new System.Text.StringBuilder();
+            var j = eq + 2;
+            for (; j < s.Length && s[j] != '"'; j++)
+            {
+                if (s[j] == '\\' && j + 1 < s.Length)
+                {
+                    j++;
+                    sb.Append(s[j] == 'n' ? '\n' : s[j]);
+                    continue;
+                }
+                sb.Append(s[j]);
+            }
+            labels[name] = sb.ToString();
+            i = j + 1;
+        }
+        return labels;
+    }
+}
+
+public static class ServingStatusExtensions
+{
+    /// <summary>Registers <see cref="ServingStatusReader"/> only when a serving endpoint is configured.</summary>
+    public static IServiceCollection AddServingStatus(this IServiceCollection services, IConfiguration configuration)
+    {
+        var address = configuration[ServingStatusKeys.BaseAddress] is { Length: > 0 } explicitAddress ? explicitAddress
+            : StudioLinks.Discovered(configuration, "serving-api") is not null ? "https+http://serving-api" : null;
+        if (address is null)
+        {
+            return services;
+        }
+        services.AddHttpClient<ServingClient>(http =>
+        {
+            http.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+            http.Timeout = TimeSpan.FromSeconds(10);
+        });
+        services.AddScoped<ServingStatusReader>();
+        return services;
+    }
+}
