@@ -59,13 +59,22 @@ var serving = builder.AddProject<Projects.Serving_Api>("serving-api", launchProf
     .WithHttpHealthCheck("/health") // unhealthy until a model is loaded: the dashboard shows when F5 is done
     .WithReplicas(2);
 
+// The web UI: it has no key of its own (each user signs in with theirs) and talks to the registry and, for its
+// Serving page, to serving-api through service discovery.
+var studio = builder.AddProject<Projects.Studio>("studio", launchProfileName: null)
+    .WithHttpEndpoint()
+    .WithExternalHttpEndpoints()
+    .WithReference(registryApi).WaitFor(registryApi)
+    .WithReference(serving)
+    .WithHttpHealthCheck("/health");
+
 // Run mode only, so none of it reaches the manifest. F5 ends with a served model: the worker submits the
 // checked-in sample job on first start (paths on the developer's machine; a cluster gets its jobs through
 // the registry API). Without launch profiles the services would start as Production: pass the
 // AppHost's environment on instead.
 if (builder.ExecutionContext.IsRunMode)
 {
-    foreach (var project in new[] { registryApi, worker, serving })
+    foreach (var project in new[] { registryApi, worker, serving, studio })
     {
         project.WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName);
     }
@@ -80,6 +89,7 @@ if (builder.ExecutionContext.IsRunMode)
     registryApi.WithServiceUrls(hasApiReference: true).WithRegistryCommands(adminKey, samples);
     worker.WithServiceUrls(hasApiReference: false);
     serving.WithServiceUrls(hasApiReference: true);
+    studio.WithUrlForEndpoint("http", url => url.DisplayText = "Studio");
 }
 
 builder.Build().Run();

@@ -10,7 +10,7 @@ public static class ResourceUrls
         if (hasApiReference)
         {
             project
-                .WithUrl(ReferenceExpression.Create($"{http}/scalar/v1"), "API reference")
+                .WithUrl(ReferenceExpression.Create($"{http}/scalar"), "API reference")
                 .WithUrl(ReferenceExpression.Create($"{http}/openapi/v1.json"), "OpenAPI document");
         }
         return project

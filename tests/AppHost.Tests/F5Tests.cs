@@ -26,7 +26,7 @@ public sealed class F5Tests(RunningApp app) : IClassFixture<RunningApp>
         try
         {
             foreach (var (name, replicas) in new[] { ("postgres", 1), ("registrydb", 1), ("minio", 1), ("registry-api", 1),
-                         ("training-worker", 2), ("serving-api", 2) })
+                         ("training-worker", 2), ("serving-api", 2), ("studio", 1) })
             {
                 var healthy = await app.WaitHealthyAsync(name, replicas, timeout.Token);
                 Assert.Equal(replicas, healthy.Count);
@@ -127,9 +127,9 @@ public sealed class F5Tests(RunningApp app) : IClassFixture<RunningApp>
     {
         await using var dashboard = await DashboardPage.OpenAsync(app.DashboardUrl);
 
-        // Resources: every instance Running with the green (healthy) state icon and no error-count badge.
+        // Resources: all 9 instances Running with the green (healthy) state icon and no error-count badge.
         await dashboard.GotoAsync("/");
-        var expected = new[] { "postgres", "registrydb", "minio", "registry-api", "training-worker-", "training-worker-", "serving-api-", "serving-api-" };
+        var expected = new[] { "postgres", "registrydb", "minio", "registry-api", "training-worker-", "training-worker-", "serving-api-", "serving-api-", "studio" };
         var complaint = await DashboardPage.EventuallyAsync(async () =>
         {
             var rows = await dashboard.Page.EvaluateAsync<ResourceRow[]>("""
@@ -192,8 +192,8 @@ public sealed class F5Tests(RunningApp app) : IClassFixture<RunningApp>
     public async Task Step6_stopping_the_app_leaves_no_process()
     {
         var pids = app.Pids.ToDictionary();
-        // postgres, s3 server, registry, 2 workers, 2 serving replicas: each reported its process.
-        Assert.True(pids.Count >= 7, $"expected a process per resource instance, saw {pids.Count}:\n{app.Describe()}");
+        // postgres, s3 server, registry, 2 workers, 2 serving replicas, studio: each reported its process.
+        Assert.True(pids.Count >= 8, $"expected a process per resource instance, saw {pids.Count}:\n{app.Describe()}");
         Assert.All(pids.Keys, pid => Assert.True(IsRunning(pid), $"{pids[pid]} (pid {pid}) was not running before the stop"));
 
         await app.StopAsync();

@@ -7,21 +7,21 @@ namespace MlOps.Deployment.Tests;
 /// <summary>deploy/k8s: the aspirate-shaped base agrees with the manifest; the production overlay adds what aspirate leaves out.</summary>
 public sealed partial class KustomizeTests(KustomizeBuild build) : IClassFixture<KustomizeBuild>
 {
-    private static readonly string[] Services = ["registry-api", "training-worker", "serving-api"];
+    private static readonly string[] Services = ["registry-api", "training-worker", "serving-api", "studio"];
 
     [Fact]
     public void Production_builds_offline_into_typed_kubernetes_objects()
     {
         var kinds = build.Production.GroupBy(o => o.GetType()).ToDictionary(g => g.Key, g => g.Count());
 
-        Assert.Equal(4, kinds[typeof(V1Deployment)]); // minio + the three services
+        Assert.Equal(5, kinds[typeof(V1Deployment)]); // minio + the three services + studio
         Assert.Equal(1, kinds[typeof(V1StatefulSet)]); // postgres
-        Assert.Equal(5, kinds[typeof(V1Service)]);
-        Assert.Equal(5, kinds[typeof(V1Secret)]);
-        Assert.Equal(4, kinds[typeof(V1ConfigMap)]);
+        Assert.Equal(6, kinds[typeof(V1Service)]);
+        Assert.Equal(5, kinds[typeof(V1Secret)]); // studio has no secret: users sign in with their own keys
+        Assert.Equal(5, kinds[typeof(V1ConfigMap)]);
         Assert.Equal(3, kinds[typeof(V1PodDisruptionBudget)]);
         Assert.Equal(1, kinds[typeof(V2HorizontalPodAutoscaler)]);
-        Assert.Equal(1, kinds[typeof(V1Ingress)]);
+        Assert.Equal(2, kinds[typeof(V1Ingress)]); // serving-api and studio: the external endpoints
         Assert.All(build.Production.Cast<IMetadata<V1ObjectMeta>>().Where(o => o is not V1Namespace),
             o => Assert.Equal("mlops", o.Metadata.NamespaceProperty));
     }
@@ -73,15 +73,20 @@ public sealed partial class KustomizeTests(KustomizeBuild build) : IClassFixture
     }
 
     [Fact]
-    public void Serving_api_autoscales_is_exposed_by_an_ingress_and_keeps_a_replica_through_disruptions()
+    public void Serving_api_autoscales_the_external_endpoints_have_ingresses_and_replicas_survive_disruptions()
     {
         var hpa = Assert.Single(KustomizeBuild.Of<V2HorizontalPodAutoscaler>(build.Production));
         Assert.Equal(("Deployment", "serving-api"), (hpa.Spec.ScaleTargetRef.Kind, hpa.Spec.ScaleTargetRef.Name));
         Assert.True(hpa.Spec.MinReplicas >= 2 && hpa.Spec.MaxReplicas > hpa.Spec.MinReplicas);
 
-        var backend = Assert.Single(Assert.Single(KustomizeBuild.Of<V1Ingress>(build.Production)).Spec.Rules).Http.Paths.Single().Backend.Service;
-        Assert.Equal("serving-api", backend.Name);
-        Assert.Contains(KustomizeBuild.Named<V1Service>(build.Production, "serving-api").Spec.Ports, p => p.Name == backend.Port.Name);
+        // Each external endpoint of the manifest (serving-api, studio) has an Ingress onto its Service's port.
+        foreach (var ingress in KustomizeBuild.Of<V1Ingress>(build.Production))
+        {
+            var backend = Assert.Single(ingress.Spec.Rules).Http.Paths.Single().Backend.Service;
+            Assert.Equal(ingress.Metadata.Name, backend.Name);
+            Assert.Contains(KustomizeBuild.Named<V1Service>(build.Production, backend.Name).Spec.Ports, p => p.Name == backend.Port.Name);
+        }
+        Assert.Equal(["serving-api", "studio"], KustomizeBuild.Of<V1Ingress>(build.Production).Select(i => i.Metadata.Name).Order());
 
         var deploymentLabels = KustomizeBuild.Of<V1Deployment>(build.Production).Select(d => d.Spec.Template.Metadata.Labels).ToList();
         foreach (var pdb in KustomizeBuild.Of<V1PodDisruptionBudget>(build.Production))

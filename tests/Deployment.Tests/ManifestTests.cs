@@ -14,6 +14,7 @@ public sealed partial class ManifestTests
         { "registry-api", ["ConnectionStrings:registrydb", "ConnectionStrings:minio", "Auth:Keys:Admin", "Auth:Keys:Trainer", "Auth:Keys:Reader"] },
         { "training-worker", ["services:registry-api:http:0", "Registry:ApiKey"] },
         { "serving-api", ["services:registry-api:http:0", "Registry:ApiKey", "Serving:Models:0:Name", "Serving:Models:0:Alias"] },
+        { "studio", ["services:registry-api:http:0"] },
     };
 
     [Fact]
@@ -24,7 +25,7 @@ public sealed partial class ManifestTests
         Assert.Equal("container.v0", kinds["postgres"]);
         Assert.Equal("value.v0", kinds["registrydb"]);
         Assert.Equal("container.v0", kinds["minio"]);
-        Assert.Equal(["registry-api", "serving-api", "training-worker"],
+        Assert.Equal(["registry-api", "serving-api", "studio", "training-worker"],
             _manifest.OfType("project.v0").Select(p => p.Name).Order());
         Assert.Equal("{postgres.connectionString};Database=registrydb", _manifest["registrydb"].GetProperty("connectionString").GetString());
         var volume = Assert.Single(_manifest["postgres"].GetProperty("volumes").EnumerateArray());
@@ -78,12 +79,12 @@ public sealed partial class ManifestTests
     }
 
     [Fact]
-    public void Only_serving_api_is_exposed_externally()
+    public void Only_serving_api_and_studio_are_exposed_externally()
     {
         var external = _manifest.All
             .Where(r => r.Resource.TryGetProperty("bindings", out var b) && b.EnumerateObject().Any(x => x.Value.TryGetProperty("external", out var e) && e.GetBoolean()))
             .Select(r => r.Name);
-        Assert.Equal(["serving-api"], external);
+        Assert.Equal(["serving-api", "studio"], external);
     }
 
     [Fact]
@@ -221,7 +222,7 @@ public sealed partial class ManifestTests
             }
             Assert.Equal(["http"], _manifest[name].GetProperty("bindings").EnumerateObject().Select(b => b.Name));
         }
-        Assert.Equal(3, Regex.Matches(RepoFiles.Read("AppHost", "AppHost.cs"), @"launchProfileName: null\)\s*\.WithHttpEndpoint\(\)").Count);
+        Assert.Equal(4, Regex.Matches(RepoFiles.Read("AppHost", "AppHost.cs"), @"launchProfileName: null\)\s*\.WithHttpEndpoint\(\)").Count);
     }
 
     [GeneratedRegex("(?:Password|SecretKey|AccessKey|ApiKey)=(?<v>[^;]*)", RegexOptions.IgnoreCase)]
