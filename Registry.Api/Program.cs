@@ -15,7 +15,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseMiddleware<HeadAsGetMiddleware>();
+app.UseHeadAsGet();
 app.UseMiddleware<RequestTextMiddleware>();
 app.UseRouting();
 app.UseMiddleware<BodyLimitMiddleware>();

@@ -3,30 +3,6 @@ using MlOps.Registry.Client.Json;
 namespace MlOps.Registry.Api.Infrastructure;
 
 /// <summary>
-/// HEAD is answered wherever GET is: the request runs as a GET with its body discarded (Kestrel sends no body for
-/// HEAD anyway; the in-memory test server needs the discard). Runs before routing, so no route lists HEAD itself.
-/// </summary>
-public sealed class HeadAsGetMiddleware(RequestDelegate next)
-{
-    private static readonly object Marker = new();
-
-    public Task InvokeAsync(HttpContext context)
-    {
-        if (HttpMethods.IsHead(context.Request.Method))
-        {
-            context.Request.Method = HttpMethods.Get;
-            context.Items[Marker] = Marker;
-            context.Response.Body = Stream.Null;
-        }
-        return next(context);
-    }
-
-    /// <summary>True for a HEAD request (rewritten to GET by this middleware or not).</summary>
-    public static bool IsHead(HttpContext context) =>
-        HttpMethods.IsHead(context.Request.Method) || context.Items.ContainsKey(Marker);
-}
-
-/// <summary>
 /// Refuses, before any endpoint runs, what no endpoint can store: query values with U+0000 (PostgreSQL text cannot
 /// hold it; route values are checked by the name rules) and request bodies with a Content-Encoding, which the
 /// registry does not decode (415 rather than parsing compressed bytes as if plain).

@@ -1,3 +1,4 @@
+using MlOps.ServiceDefaults;
 using Microsoft.Net.Http.Headers;
 
 namespace MlOps.Registry.Api.Storage;
@@ -62,7 +63,7 @@ public sealed class BlobResult(string sha256, long size, string contentType, str
         {
             response.ContentLength = size;
         }
-        if (HeadAsGetMiddleware.IsHead(context) || response.ContentLength == 0)
+        if (HeadAsGet.IsHead(context) || response.ContentLength == 0)
         {
             return;
         }

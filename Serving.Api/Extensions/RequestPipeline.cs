@@ -1,3 +1,5 @@
+using MlOps.ServiceDefaults;
+
 namespace MlOps.Serving.Api.Extensions;
 
 /// <summary>
@@ -11,16 +13,7 @@ public static class RequestPipeline
 
     public static WebApplication UseRequestPipeline(this WebApplication app)
     {
-        app.Use((context, next) =>
-        {
-            if (HttpMethods.IsHead(context.Request.Method))
-            {
-                // Run the GET and drop its body (Kestrel sends none for HEAD; the in-memory test server would).
-                context.Request.Method = HttpMethods.Get;
-                context.Response.Body = Stream.Null;
-            }
-            return next(context);
-        });
+        app.UseHeadAsGet();
         app.UseRequestDecompression();
         app.Use((context, next) =>
         {
