@@ -45,6 +45,9 @@ public static class JobSpecRules
         new("maxBinCountPerFeature", 2, 65_535, Integer: true),
     ];
 
+    /// <summary>LightGBM threads: a setting of the spec, not a hyper-parameter a sweep may vary.</summary>
+    public static readonly TrainerParamRange ThreadsRange = new("numberOfThreads", 1, 64, Integer: true);
+
     /// <summary>The metrics a task's evaluation reports, i.e. what a gate may compare.</summary>
     public static IReadOnlyList<string> GateMetrics(string task) => task switch
     {
@@ -111,7 +114,7 @@ public static class JobSpecRules
         [
             (p.NumberOfIterations, TrainerRanges[0]), (p.NumberOfLeaves, TrainerRanges[1]), (p.LearningRate, TrainerRanges[2]),
             (p.MinimumExampleCountPerLeaf, TrainerRanges[3]), (p.L2Regularization, TrainerRanges[4]), (p.FeatureFraction, TrainerRanges[5]),
-            (p.SubsampleFraction, TrainerRanges[6]), (p.MaxBinCountPerFeature, TrainerRanges[7]),
+            (p.SubsampleFraction, TrainerRanges[6]), (p.MaxBinCountPerFeature, TrainerRanges[7]), (p.NumberOfThreads, ThreadsRange),
         ];
         foreach (var (value, range) in values)
         {

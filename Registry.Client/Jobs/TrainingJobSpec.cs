@@ -33,7 +33,10 @@ public sealed record TrainerParams(
     double? FeatureFraction = null,
     double? SubsampleFraction = null,
     int? MaxBinCountPerFeature = null,
-    int? Seed = null);
+    int? Seed = null,
+    /// <summary>LightGBM threads (1-64). The model bytes are reproducible for a given count; another count may change
+    /// the last bits. Null: the worker's <c>Worker:Threads</c> (default 1).</summary>
+    int? NumberOfThreads = null);
 
 /// <summary>A hyper-parameter search: each trial is a child run; the best on the gate metric is registered.</summary>
 public sealed record SweepSpec(

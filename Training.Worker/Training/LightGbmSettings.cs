@@ -22,7 +22,8 @@ public sealed record LightGbmSettings(
 {
     /// <summary>
     /// Threads are fixed, not "all cores": LightGBM's histogram sums depend on how rows are split between
-    /// threads, so another thread count can change the last bits of the model.
+    /// threads, so another thread count can change the last bits of the model. The spec's
+    /// <c>trainer.numberOfThreads</c> overrides the worker's default; the same count gives the same bytes.
     /// </summary>
     public const int DefaultThreads = 1;
 
@@ -39,7 +40,7 @@ public sealed record LightGbmSettings(
             SubsampleFraction: p.SubsampleFraction ?? 1.0,
             MaxBinCountPerFeature: p.MaxBinCountPerFeature ?? 255,
             Seed: p.Seed ?? 42,
-            NumberOfThreads: threads);
+            NumberOfThreads: p.NumberOfThreads ?? threads);
         settings.Validate();
         return settings;
     }
@@ -48,7 +49,7 @@ public sealed record LightGbmSettings(
     private void Validate()
     {
         var merged = new TrainerParams(NumberOfIterations, NumberOfLeaves, LearningRate, MinimumExampleCountPerLeaf, L2Regularization,
-            FeatureFraction, SubsampleFraction, MaxBinCountPerFeature, Seed);
+            FeatureFraction, SubsampleFraction, MaxBinCountPerFeature, Seed, NumberOfThreads);
         if (JobSpecRules.Trainer(merged, "trainer") is { } error) throw new TrainingSpecException("Trainer parameter " + error);
     }
 

@@ -107,6 +107,10 @@ public sealed class HardeningTests(RegistryFixture registry) : IClassFixture<Reg
         "spec.trainer.numberOfIterations must be an integer in [1, 100000], not -5")]
     [InlineData("{\"spec\":{\"experiment\":\"e\",\"dataset\":{\"name\":\"d\"},\"task\":\"binary\",\"label\":\"y\",\"trainer\":{\"learningRate\":7}}}",
         "spec.trainer.learningRate must be a number in (0, 1], not 7")]
+    [InlineData("{\"spec\":{\"experiment\":\"e\",\"dataset\":{\"name\":\"d\"},\"task\":\"binary\",\"label\":\"y\",\"trainer\":{\"numberOfThreads\":0}}}",
+        "spec.trainer.numberOfThreads must be an integer in [1, 64], not 0")]
+    [InlineData("{\"spec\":{\"experiment\":\"e\",\"dataset\":{\"name\":\"d\"},\"task\":\"regression\",\"label\":\"y\",\"sweep\":{\"strategy\":\"grid\",\"space\":{\"numberOfThreads\":[1,2]}}}}",
+        "spec.sweep.space.numberOfThreads is not a trainer parameter")]
     [InlineData("{\"spec\":{\"experiment\":\"e\",\"dataset\":{\"name\":\"d\"},\"task\":\"regression\",\"label\":\"y\",\"sweep\":{\"strategy\":\"grid\",\"space\":{\"maxDepth\":[3]}}}}",
         "spec.sweep.space.maxDepth is not a trainer parameter")]
     [InlineData("{\"spec\":{\"experiment\":\"e\",\"dataset\":{\"name\":\"d\"},\"task\":\"regression\",\"label\":\"y\",\"register\":{\"model\":\"m\",\"gate\":{\"metric\":\"auc\"}}}}",

@@ -116,6 +116,21 @@ public sealed class ModelTrainerTests
     }
 
     [Fact]
+    public async Task Two_threads_give_identical_bytes_run_after_run()
+    {
+        // Ames (2,930 rows x 74 columns): enough rows that LightGBM splits its histogram work between the threads.
+        var spec = Samples.Ames with { Trainer = new TrainerParams(NumberOfIterations: 100, NumberOfThreads: 2) };
+        var first = await TrainAsync(spec);
+        var second = await TrainAsync(spec);
+        var third = await TrainAsync(spec);
+
+        Assert.Equal("2", first.Params["numberOfThreads"]);
+        Assert.Equal(first.Sha256, second.Sha256);
+        Assert.Equal(first.Sha256, third.Sha256);
+        Assert.Equal(first.Metrics, third.Metrics);
+    }
+
+    [Fact]
     public async Task Another_split_seed_gives_another_model()
     {
         var spec = Samples.Hpc with { Trainer = new TrainerParams(NumberOfIterations: 20) };
