@@ -7,7 +7,7 @@ using MlOps.Registry.Client.Serving;
 namespace MlOps.ModelBundle.Scoring;
 
 /// <summary>
-/// A loaded model bundle, safe to call from many threads. LightGBM regression and binary models are scored by
+/// A loaded model bundle, safe to call from many threads. LightGBM regression, binary and multiclass models are scored by
 /// <see cref="TreeEnsembleEvaluator"/> (stateless, several times faster than ML.NET's PredictionEngine), once it
 /// has given bit-identical results to the PredictionEngine on probe rows at load; everything else goes through
 /// PredictionEngines, which are not thread-safe and so are pooled, one per concurrent caller.
@@ -95,19 +95,25 @@ public sealed class ScoringModel
     /// </summary>
     private static bool AgreesWithEngine(TreeScorer trees, RowScorer engine, FeatureEncoder encoder, out string reason)
     {
-        foreach (var row in trees.Evaluator.ProbeRows(encoder, count: 64, seed: 17))
+        foreach (var row in TreeEnsembleEvaluator.ProbeRows(trees.Evaluators, encoder, count: 64, seed: 17))
         {
             var expected = engine.Score(row);
             var actual = trees.Score(row);
-            if (!SameBits(expected.Value, actual.Value) || !SameBits(expected.Probability, actual.Probability) || expected.Label != actual.Label)
+            if (!SameBits(expected.Value, actual.Value) || !SameBits(expected.Probability, actual.Probability) || expected.Label != actual.Label
+                || !SameProbabilities(expected.Probabilities, actual.Probabilities))
             {
-                reason = $"tree evaluator disagrees with PredictionEngine on a probe row ({actual.Value} vs {expected.Value})";
+                reason = $"tree evaluator disagrees with PredictionEngine on a probe row ({actual.Label} {actual.Value} {actual.Probability} vs {expected.Label} {expected.Value} {expected.Probability})";
                 return false;
             }
         }
         reason = "";
         return true;
     }
+
+    private static bool SameProbabilities(IReadOnlyDictionary<string, double>? expected, IReadOnlyDictionary<string, double>? actual) =>
+        expected is null ? actual is null
+            : actual is not null && expected.Count == actual.Count
+              && expected.All(e => actual.TryGetValue(e.Key, out var a) && SameBits(e.Value, a));
 
     private static bool SameBits(double? a, double? b) =>
         a is null ? b is null : b is not null && BitConverter.DoubleToInt64Bits(a.Value) == BitConverter.DoubleToInt64Bits(b.Value);

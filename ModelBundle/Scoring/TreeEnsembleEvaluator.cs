@@ -231,24 +231,30 @@ internal sealed class TreeEnsembleEvaluator
     }
 
     /// <summary>
-    /// Rows for checking this evaluator against ML.NET at load: all missing, all zero, then random rows whose
-    /// slots sit exactly on a split threshold, one float step either side of one, at 0, or missing.
+    /// Rows for checking evaluators (a model's, one per class for multiclass) against ML.NET at load: all missing,
+    /// all zero, then random rows whose slots sit exactly on a split threshold of any of them, one float step either
+    /// side of one, at 0, or missing.
     /// </summary>
-    public IEnumerable<float[]> ProbeRows(Features.FeatureEncoder encoder, int count, int seed)
+    public static IEnumerable<float[]> ProbeRows(IReadOnlyList<TreeEnsembleEvaluator> evaluators, Features.FeatureEncoder encoder, int count, int seed)
     {
-        var thresholds = new List<float>[_vectorLength];
+        var vectorLength = evaluators[0]._vectorLength;
+        var thresholds = new List<float>[vectorLength];
         for (var f = 0; f < thresholds.Length; f++) thresholds[f] = [];
-        for (var n = 0; n < _nodes.Length; n++)
-            if (_nodes[n].Left != n) thresholds[_nodes[n].Feature].Add(_nodes[n].Threshold);
+        foreach (var evaluator in evaluators)
+        {
+            var nodes = evaluator._nodes;
+            for (var n = 0; n < nodes.Length; n++)
+                if (nodes[n].Left != n) thresholds[nodes[n].Feature].Add(nodes[n].Threshold);
+        }
 
-        var missing = new float[_vectorLength];
+        var missing = new float[vectorLength];
         encoder.Reset(missing);
         yield return missing;
-        yield return new float[_vectorLength];
+        yield return new float[vectorLength];
         var random = new Random(seed);
         for (var r = 0; r < count; r++)
         {
-            var row = new float[_vectorLength];
+            var row = new float[vectorLength];
             for (var f = 0; f < row.Length; f++)
             {
                 var splits = thresholds[f];

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.LightGbm;
 using MlOps.ModelBundle.Packaging;
 using MlOps.Registry.Client.Serving;
@@ -9,15 +10,20 @@ namespace MlOps.ModelBundle.Scoring;
 
 /// <summary>
 /// Scores with <see cref="TreeEnsembleEvaluator"/> instead of a PredictionEngine, for the models it reproduces
-/// exactly: LightGBM regression, and LightGBM binary with ML.NET's Platt calibrator. Stateless, so one instance
-/// serves every thread and needs no pool. Anything else (multiclass, categorical splits, another trainer) gets
-/// null and stays on PredictionEngine.
+/// exactly: LightGBM regression, LightGBM binary with ML.NET's Platt calibrator, and LightGBM multiclass as ML.NET
+/// reloads it (one-versus-all: per-class Platt probabilities normalized to sum 1). Stateless, so one instance
+/// serves every thread and needs no pool. Anything else (raw or softmax multiclass scores, categorical splits,
+/// another trainer) gets null and stays on PredictionEngine.
 /// </summary>
 internal abstract class TreeScorer
 {
-    private protected TreeScorer(TreeEnsembleEvaluator evaluator) => Evaluator = evaluator;
+    private protected TreeScorer(params IReadOnlyList<TreeEnsembleEvaluator> evaluators) => Evaluators = evaluators;
 
-    public TreeEnsembleEvaluator Evaluator { get; }
+    /// <summary>The model's ensembles: one, or one per class (multiclass).</summary>
+    public IReadOnlyList<TreeEnsembleEvaluator> Evaluators { get; }
+
+    /// <summary>The first ensemble: the only one of a regression or binary model.</summary>
+    private protected TreeEnsembleEvaluator Evaluator => Evaluators[0];
 
     public abstract Prediction Score(float[] features);
 
@@ -45,6 +51,8 @@ internal abstract class TreeScorer
                 var evaluator = TreeEnsembleEvaluator.TryCreate(calibrated.SubModel.TrainedTreeEnsemble, vectorLength, out reason);
                 return evaluator is null ? null : new Binary(evaluator, calibrated.Calibrator, classes);
             }
+            case "multiclass" when predictor is OneVersusAllModelParameters ova:
+                return Multiclass.TryCreate(ova, manifest, vectorLength, out reason);
             default:
                 reason = $"{manifest.Task} model {predictor.GetType().Name} is not supported by the tree evaluator";
                 return null;
@@ -80,6 +88,57 @@ internal abstract class TreeScorer
             // ML.NET's own calibrator object: the same formula and float rounding as the PredictionEngine.
             var probability = calibrator.PredictProbability(score);
             return Prediction.Binary(score, probability, classes);
+        }
+    }
+
+    private sealed class Multiclass(TreeEnsembleEvaluator[] evaluators, PlattCalibrator[] calibrators, IReadOnlyList<string> classes)
+        : TreeScorer(evaluators)
+    {
+        public static Multiclass? TryCreate(OneVersusAllModelParameters ova, BundleManifest manifest, int vectorLength, out string reason)
+        {
+            if (!OneVersusAllParts.NormalizesProbabilities(ova))
+            {
+                reason = "multiclass model does not normalize per-class probabilities (raw or softmax scores)";
+                return null;
+            }
+            var perClass = OneVersusAllParts.SubModels(ova);
+            if (manifest.Classes is not { Count: >= 2 } classes || perClass.Count != classes.Count)
+            {
+                reason = $"multiclass model has {perClass.Count} calibrated LightGBM class models for {manifest.Classes?.Count ?? 0} bundle classes";
+                return null;
+            }
+            var evaluators = new TreeEnsembleEvaluator[perClass.Count];
+            for (var k = 0; k < evaluators.Length; k++)
+            {
+                if (TreeEnsembleEvaluator.TryCreate(perClass[k].SubModel.TrainedTreeEnsemble, vectorLength, out reason) is not { } evaluator)
+                {
+                    reason = $"class {classes[k]}: {reason}";
+                    return null;
+                }
+                evaluators[k] = evaluator;
+            }
+            reason = "";
+            return new Multiclass(evaluators, perClass.Select(m => m.Calibrator).ToArray(), classes);
+        }
+
+        public override Prediction Score(float[] features)
+        {
+            // OneVersusAllModelParameters.ImplDist: each class's calibrated probability (ML.NET's calibrator objects,
+            // as Binary), negatives and NaN left out of a double sum, negatives set to 0, each divided by the sum
+            // (as doubles, rounded to float) when it is positive.
+            Span<float> probabilities = stackalloc float[evaluators.Length];
+            var sum = 0.0;
+            for (var k = 0; k < probabilities.Length; k++)
+            {
+                var p = calibrators[k].PredictProbability(evaluators[k].Evaluate(features));
+                if (float.IsNaN(p)) { probabilities[k] = p; continue; }
+                if (p >= 0) sum += p;
+                else p = 0;
+                probabilities[k] = p;
+            }
+            if (sum > 0)
+                for (var k = 0; k < probabilities.Length; k++) probabilities[k] = (float)(probabilities[k] / sum);
+            return Prediction.Multiclass(probabilities, classes);
         }
     }
 }
