@@ -95,7 +95,7 @@ public sealed class ScoringModel
     /// </summary>
     private static bool AgreesWithEngine(TreeScorer trees, RowScorer engine, FeatureEncoder encoder, out string reason)
     {
-        foreach (var row in TreeEnsembleEvaluator.ProbeRows(trees.Evaluators, encoder, count: 64, seed: 17))
+        foreach (var row in trees.Evaluator.ProbeRows(encoder, count: 64, seed: 17))
         {
             var expected = engine.Score(row);
             var actual = trees.Score(row);

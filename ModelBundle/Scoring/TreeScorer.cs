@@ -17,13 +17,10 @@ namespace MlOps.ModelBundle.Scoring;
 /// </summary>
 internal abstract class TreeScorer
 {
-    private protected TreeScorer(params IReadOnlyList<TreeEnsembleEvaluator> evaluators) => Evaluators = evaluators;
+    private protected TreeScorer(TreeEnsembleEvaluator evaluator) => Evaluator = evaluator;
 
-    /// <summary>The model's ensembles: one, or one per class (multiclass).</summary>
-    public IReadOnlyList<TreeEnsembleEvaluator> Evaluators { get; }
-
-    /// <summary>The first ensemble: the only one of a regression or binary model.</summary>
-    private protected TreeEnsembleEvaluator Evaluator => Evaluators[0];
+    /// <summary>The model's ensemble, or its ensembles (multiclass: one per class, one output each).</summary>
+    public TreeEnsembleEvaluator Evaluator { get; }
 
     public abstract Prediction Score(float[] features);
 
@@ -38,7 +35,7 @@ internal abstract class TreeScorer
         {
             case "regression" when predictor is LightGbmRegressionModelParameters regression:
             {
-                var evaluator = TreeEnsembleEvaluator.TryCreate(regression.TrainedTreeEnsemble, vectorLength, out reason);
+                var evaluator = TreeEnsembleEvaluator.TryCreate([regression.TrainedTreeEnsemble], vectorLength, out reason);
                 return evaluator is null ? null : new Regression(evaluator);
             }
             case "binary" when predictor is CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator> calibrated:
@@ -48,7 +45,7 @@ internal abstract class TreeScorer
                     reason = "a binary bundle must list 2 classes";
                     return null;
                 }
-                var evaluator = TreeEnsembleEvaluator.TryCreate(calibrated.SubModel.TrainedTreeEnsemble, vectorLength, out reason);
+                var evaluator = TreeEnsembleEvaluator.TryCreate([calibrated.SubModel.TrainedTreeEnsemble], vectorLength, out reason);
                 return evaluator is null ? null : new Binary(evaluator, calibrated.Calibrator, classes);
             }
             case "multiclass" when predictor is OneVersusAllModelParameters ova:
@@ -91,8 +88,8 @@ internal abstract class TreeScorer
         }
     }
 
-    private sealed class Multiclass(TreeEnsembleEvaluator[] evaluators, PlattCalibrator[] calibrators, IReadOnlyList<string> classes)
-        : TreeScorer(evaluators)
+    private sealed class Multiclass(TreeEnsembleEvaluator evaluator, PlattCalibrator[] calibrators, IReadOnlyList<string> classes)
+        : TreeScorer(evaluator)
     {
         public static Multiclass? TryCreate(OneVersusAllModelParameters ova, BundleManifest manifest, int vectorLength, out string reason)
         {
@@ -107,18 +104,9 @@ internal abstract class TreeScorer
                 reason = $"multiclass model has {perClass.Count} calibrated LightGBM class models for {manifest.Classes?.Count ?? 0} bundle classes";
                 return null;
             }
-            var evaluators = new TreeEnsembleEvaluator[perClass.Count];
-            for (var k = 0; k < evaluators.Length; k++)
-            {
-                if (TreeEnsembleEvaluator.TryCreate(perClass[k].SubModel.TrainedTreeEnsemble, vectorLength, out reason) is not { } evaluator)
-                {
-                    reason = $"class {classes[k]}: {reason}";
-                    return null;
-                }
-                evaluators[k] = evaluator;
-            }
-            reason = "";
-            return new Multiclass(evaluators, perClass.Select(m => m.Calibrator).ToArray(), classes);
+            // All classes' trees in one evaluator: walked together, grouped by depth across classes.
+            var evaluator = TreeEnsembleEvaluator.TryCreate(perClass.Select(m => m.SubModel.TrainedTreeEnsemble).ToList(), vectorLength, out reason);
+            return evaluator is null ? null : new Multiclass(evaluator, perClass.Select(m => m.Calibrator).ToArray(), classes);
         }
 
         public override Prediction Score(float[] features)
@@ -126,11 +114,13 @@ internal abstract class TreeScorer
             // OneVersusAllModelParameters.ImplDist: each class's calibrated probability (ML.NET's calibrator objects,
             // as Binary), negatives and NaN left out of a double sum, negatives set to 0, each divided by the sum
             // (as doubles, rounded to float) when it is positive.
-            Span<float> probabilities = stackalloc float[evaluators.Length];
+            // The trainer allows 100 classes; a bundle from elsewhere could list more than the stack should hold.
+            Span<float> probabilities = calibrators.Length <= 256 ? stackalloc float[calibrators.Length] : new float[calibrators.Length];
+            Evaluator.Evaluate(features, probabilities);
             var sum = 0.0;
             for (var k = 0; k < probabilities.Length; k++)
             {
-                var p = calibrators[k].PredictProbability(evaluators[k].Evaluate(features));
+                var p = calibrators[k].PredictProbability(probabilities[k]);
                 if (float.IsNaN(p)) { probabilities[k] = p; continue; }
                 if (p >= 0) sum += p;
                 else p = 0;

@@ -1,4 +1,6 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.LightGbm;
 using MlOps.ModelBundle.Features;
 using MlOps.ModelBundle.Packaging;
 using MlOps.ModelBundle.Scoring;
@@ -47,6 +49,44 @@ public sealed class TreeEvaluatorTests
         Assert.True(data.Classes is { Count: > 2 });
         var checkedRows = Compare(model, engine, data);
         Assert.True(checkedRows > 10000, $"only {checkedRows} rows compared");
+    }
+
+    [Fact]
+    public async Task Multiclass_model_with_raw_softmax_scores_stays_on_ml_net_and_says_why()
+    {
+        // ML.NET uses softmax from 50,000 training rows (or when asked) and saves it without its softmax flag, so it
+        // reloads with raw per-class scores: not what the evaluator reproduces. Same data and bundle manifest as the
+        // hpc model, only the ML.NET model is trained with UseSoftmax.
+        var (trained, _, data) = await TrainAsync("hpc_data.csv", TrainingTasks.Multiclass, "class",
+            new TrainerParams(NumberOfIterations: 10));
+        var ml = new MLContext(seed: 0);
+        var schema = SchemaDefinition.Create(typeof(LabeledRow));
+        schema[nameof(LabeledRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, trained.Encoder.Length);
+        var rows = data.Train.Select(r => new LabeledRow { Features = data.Encode(r), Label = data.Classes![(int)data.Labels[r]] });
+        var keyed = ml.Transforms.Conversion.MapValueToKey(nameof(LabeledRow.Label)).Fit(ml.Data.LoadFromEnumerable(rows, schema))
+            .Transform(ml.Data.LoadFromEnumerable(rows, schema));
+        var softmax = ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
+        {
+            UseSoftmax = true, NumberOfIterations = 10, NumberOfThreads = 1, LabelColumnName = nameof(LabeledRow.Label),
+        }).Fit(keyed);
+        using var mlNetModel = new MemoryStream();
+        ml.Model.Save(softmax, keyed.Schema, mlNetModel);
+        mlNetModel.Position = 0;
+        using var bundle = new MemoryStream();
+        await ModelBundleFile.WriteAsync(bundle, trained.Manifest, mlNetModel, CancellationToken.None);
+        bundle.Position = 0;
+
+        var model = await ScoringModel.LoadAsync(bundle, CancellationToken.None);
+
+        Assert.False(model.UsesTreeEvaluator);
+        Assert.Contains("softmax", model.TreeEvaluatorFallbackReason);
+        Assert.Equal(data.Classes!.Count, model.Predict(data.Encode(data.Test[0])).Probabilities!.Count);
+    }
+
+    private sealed class LabeledRow
+    {
+        public float[] Features { get; set; } = [];
+        public string Label { get; set; } = "";
     }
 
     /// <summary>Compares every row and its variants; returns how many vectors were compared.</summary>
