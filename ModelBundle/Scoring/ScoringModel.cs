@@ -7,10 +7,11 @@ using MlOps.Registry.Client.Serving;
 namespace MlOps.ModelBundle.Scoring;
 
 /// <summary>
-/// A loaded model bundle, safe to call from many threads. LightGBM regression, binary and multiclass models are scored by
-/// <see cref="TreeEnsembleEvaluator"/> (stateless, several times faster than ML.NET's PredictionEngine), once it
-/// has given bit-identical results to the PredictionEngine on probe rows at load; everything else goes through
-/// PredictionEngines, which are not thread-safe and so are pooled, one per concurrent caller.
+/// A loaded model bundle, safe to call from many threads. LightGBM regression, binary and (one-versus-all)
+/// multiclass models are scored by <see cref="TreeEnsembleEvaluator"/> (stateless, faster than ML.NET's
+/// PredictionEngine: bench/scoring), once it has given bit-identical results to the PredictionEngine on probe rows
+/// at load; everything else goes through PredictionEngines, which are not thread-safe and so are pooled, one per
+/// concurrent caller.
 /// </summary>
 public sealed class ScoringModel
 {
