@@ -65,17 +65,7 @@ internal abstract class RowScorer
         {
             Input.Features = features;
             engine.Predict(Input, ref _output);
-            var scores = _output.Score;
-            if (scores.Length != classes.Count)
-                throw new InvalidDataException($"Model scored {scores.Length} classes but its bundle lists {classes.Count}.");
-            var best = 0;
-            var probabilities = new Dictionary<string, double>(classes.Count, StringComparer.Ordinal);
-            for (var i = 0; i < scores.Length; i++)
-            {
-                probabilities[classes[i]] = scores[i];
-                if (scores[i] > scores[best]) best = i;
-            }
-            return new Prediction(Label: classes[best], Probability: scores[best], Probabilities: probabilities);
+            return Prediction.Multiclass(_output.Score, classes);
         }
     }
 }

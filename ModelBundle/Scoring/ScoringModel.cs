@@ -7,10 +7,11 @@ using MlOps.Registry.Client.Serving;
 namespace MlOps.ModelBundle.Scoring;
 
 /// <summary>
-/// A loaded model bundle, safe to call from many threads. LightGBM regression and binary models are scored by
-/// <see cref="TreeEnsembleEvaluator"/> (stateless, several times faster than ML.NET's PredictionEngine), once it
-/// has given bit-identical results to the PredictionEngine on probe rows at load; everything else goes through
-/// PredictionEngines, which are not thread-safe and so are pooled, one per concurrent caller.
+/// A loaded model bundle, safe to call from many threads. LightGBM regression, binary and (one-versus-all)
+/// multiclass models are scored by <see cref="TreeEnsembleEvaluator"/> (stateless, faster than ML.NET's
+/// PredictionEngine: bench/scoring), once it has given bit-identical results to the PredictionEngine on probe rows
+/// at load; everything else goes through PredictionEngines, which are not thread-safe and so are pooled, one per
+/// concurrent caller.
 /// </summary>
 public sealed class ScoringModel
 {
@@ -99,15 +100,21 @@ public sealed class ScoringModel
         {
             var expected = engine.Score(row);
             var actual = trees.Score(row);
-            if (!SameBits(expected.Value, actual.Value) || !SameBits(expected.Probability, actual.Probability) || expected.Label != actual.Label)
+            if (!SameBits(expected.Value, actual.Value) || !SameBits(expected.Probability, actual.Probability) || expected.Label != actual.Label
+                || !SameProbabilities(expected.Probabilities, actual.Probabilities))
             {
-                reason = $"tree evaluator disagrees with PredictionEngine on a probe row ({actual.Value} vs {expected.Value})";
+                reason = $"tree evaluator disagrees with PredictionEngine on a probe row ({actual.Label} {actual.Value} {actual.Probability} vs {expected.Label} {expected.Value} {expected.Probability})";
                 return false;
             }
         }
         reason = "";
         return true;
     }
+
+    private static bool SameProbabilities(IReadOnlyDictionary<string, double>? expected, IReadOnlyDictionary<string, double>? actual) =>
+        expected is null ? actual is null
+            : actual is not null && expected.Count == actual.Count
+              && expected.All(e => actual.TryGetValue(e.Key, out var a) && SameBits(e.Value, a));
 
     private static bool SameBits(double? a, double? b) =>
         a is null ? b is null : b is not null && BitConverter.DoubleToInt64Bits(a.Value) == BitConverter.DoubleToInt64Bits(b.Value);

@@ -6,8 +6,9 @@ using Microsoft.ML.Trainers.FastTree;
 namespace MlOps.ModelBundle.Scoring;
 
 /// <summary>
-/// A LightGBM ensemble as ML.NET 5 evaluates it (InternalTreeEnsemble.GetOutput / InternalRegressionTree.GetLeaf),
-/// flattened into one node array and walked 16 trees at a time, trees of similar depth together (bench/scoring:
+/// LightGBM ensembles as ML.NET 5 evaluates them (InternalTreeEnsemble.GetOutput / InternalRegressionTree.GetLeaf):
+/// one, or one per class of a multiclass model, each giving one output, flattened together into one node array and
+/// walked 16 trees at a time, trees of similar depth together whichever ensemble they belong to (bench/scoring:
 /// about 8x faster than ML.NET's PredictionEngine on the 300-tree Ames model).
 /// Immutable, so one instance serves every thread. Semantics copied from ML.NET:
 /// <list type="bullet">
@@ -16,7 +17,8 @@ namespace MlOps.ModelBundle.Scoring;
 /// converted it: threshold for default-left, threshold + 1 for default-right), but only in trees where that array
 /// is not all zeros: ML.NET drops an all-zero array, and then NaN stays NaN and goes right;</item>
 /// <item>a negative child is a leaf, <c>~child</c>; a tree with no split outputs 0;</item>
-/// <item>the output is the double sum of leaf values in tree order, cast to float (no tree weight, no bias).</item>
+/// <item>an ensemble's output is the double sum of its leaf values in tree order, cast to float (no tree weight,
+/// no bias).</item>
 /// </list>
 /// </summary>
 internal sealed class TreeEnsembleEvaluator
@@ -53,15 +55,16 @@ internal sealed class TreeEnsembleEvaluator
     private readonly int[] _roots;
     /// <summary>Trees in walking order (deepest first, <see cref="Lanes"/> at a time); sums still go in tree order.</summary>
     private readonly int[] _order;
-    private readonly int _treeCount;
+    /// <summary>Per ensemble (output), the end of its trees in tree order; the last one is the real tree count.</summary>
+    private readonly int[] _ends;
     /// <summary>Nodes from here on are leaves.</summary>
     private readonly int _leafStart;
     private readonly int _vectorLength;
 
-    private TreeEnsembleEvaluator(Node[] nodes, double[] values, int[] roots, int[] order, int treeCount, int leafStart, int vectorLength)
+    private TreeEnsembleEvaluator(Node[] nodes, double[] values, int[] roots, int[] order, int[] ends, int leafStart, int vectorLength)
     {
         _order = order;
-        _treeCount = treeCount;
+        _ends = ends;
         _nodes = nodes;
         _values = values;
         _roots = roots;
@@ -69,30 +72,46 @@ internal sealed class TreeEnsembleEvaluator
         _vectorLength = vectorLength;
     }
 
+    /// <summary>Outputs per row: one per ensemble.</summary>
+    public int OutputCount => _ends.Length;
+
     /// <summary>
-    /// Flattens an ensemble, or returns null with the reason when it has something this evaluator does not
-    /// reproduce exactly (categorical splits, a feature outside the vector, ML.NET internals it cannot read).
+    /// Flattens ensembles (one output each), or returns null with the reason when one has something this evaluator
+    /// does not reproduce exactly (categorical splits, a feature outside the vector, ML.NET internals it cannot read).
     /// </summary>
-    public static TreeEnsembleEvaluator? TryCreate(RegressionTreeEnsemble ensemble, int vectorLength, out string reason)
+    public static TreeEnsembleEvaluator? TryCreate(IReadOnlyList<RegressionTreeEnsemble> ensembles, int vectorLength, out string reason)
     {
-        // ML.NET's output ignores TreeWeights and Bias (InternalTreeEnsemble.GetOutput sums leaf values); refuse
-        // an ensemble where they would matter, so that a future ML.NET that uses them cannot silently differ.
-        if (ensemble.Bias != 0)
+        var trees = new List<RegressionTree>();
+        var ends = new int[ensembles.Count];
+        for (var e = 0; e < ensembles.Count; e++)
         {
-            reason = $"ensemble bias {ensemble.Bias} is not supported";
-            return null;
-        }
-        foreach (var weight in ensemble.TreeWeights)
-        {
-            if (weight != 1.0)
+            var ensemble = ensembles[e];
+            // ML.NET's output ignores TreeWeights and Bias (InternalTreeEnsemble.GetOutput sums leaf values); refuse
+            // an ensemble where they would matter, so that a future ML.NET that uses them cannot silently differ.
+            if (ensemble.Bias != 0)
             {
-                reason = $"tree weight {weight} is not supported";
+                reason = $"ensemble bias {ensemble.Bias} is not supported";
                 return null;
             }
+            foreach (var weight in ensemble.TreeWeights)
+            {
+                if (weight != 1.0)
+                {
+                    reason = $"tree weight {weight} is not supported";
+                    return null;
+                }
+            }
+            trees.AddRange(ensemble.Trees);
+            ends[e] = trees.Count;
         }
-        if (ensemble.Trees.Count > MaxTrees)
+        if (ensembles.Count == 0)
         {
-            reason = $"{ensemble.Trees.Count} trees: more than the {MaxTrees} the evaluator keeps on the stack";
+            reason = "no ensemble";
+            return null;
+        }
+        if (trees.Count > MaxTrees)
+        {
+            reason = $"{trees.Count} trees: more than the {MaxTrees} the evaluator keeps on the stack";
             return null;
         }
         if (vectorLength < 1)
@@ -105,12 +124,12 @@ internal sealed class TreeEnsembleEvaluator
         // kept negative (~leaf) while building and moved past the splits at the end.
         var splitNodes = new List<Node>();
         var leafValues = new List<double>();
-        var treeCount = ensemble.Trees.Count;
+        var treeCount = trees.Count;
         var roots = new int[(treeCount + Lanes - 1) / Lanes * Lanes];
         var depths = new int[roots.Length];
         for (var t = 0; t < treeCount; t++)
         {
-            var tree = ensemble.Trees[t];
+            var tree = trees[t];
             if (tree.NumberOfNodes == 0)
             {
                 // InternalRegressionTree.GetOutput returns 0 for a tree without splits.
@@ -189,7 +208,7 @@ internal sealed class TreeEnsembleEvaluator
         // A group steps until its deepest walk ends: grouping trees of similar depth wastes fewer steps.
         var order = Enumerable.Range(0, roots.Length).OrderByDescending(t => depths[t]).ThenBy(t => t).ToArray();
         reason = "";
-        return new TreeEnsembleEvaluator(nodes, values, roots, order, treeCount, leafStart, vectorLength);
+        return new TreeEnsembleEvaluator(nodes, values, roots, order, ends, leafStart, vectorLength);
     }
 
     private static bool ValidChild(int child, int splits, int leaves) => child >= 0 ? child < splits : ~child < leaves;
@@ -232,23 +251,25 @@ internal sealed class TreeEnsembleEvaluator
 
     /// <summary>
     /// Rows for checking this evaluator against ML.NET at load: all missing, all zero, then random rows whose
-    /// slots sit exactly on a split threshold, one float step either side of one, at 0, or missing.
+    /// slots sit exactly on a split threshold (of any of its ensembles), one float step either side of one, at 0,
+    /// or missing.
     /// </summary>
     public IEnumerable<float[]> ProbeRows(Features.FeatureEncoder encoder, int count, int seed)
     {
-        var thresholds = new List<float>[_vectorLength];
+        var vectorLength = _vectorLength;
+        var thresholds = new List<float>[vectorLength];
         for (var f = 0; f < thresholds.Length; f++) thresholds[f] = [];
         for (var n = 0; n < _nodes.Length; n++)
             if (_nodes[n].Left != n) thresholds[_nodes[n].Feature].Add(_nodes[n].Threshold);
 
-        var missing = new float[_vectorLength];
+        var missing = new float[vectorLength];
         encoder.Reset(missing);
         yield return missing;
-        yield return new float[_vectorLength];
+        yield return new float[vectorLength];
         var random = new Random(seed);
         for (var r = 0; r < count; r++)
         {
-            var row = new float[_vectorLength];
+            var row = new float[vectorLength];
             for (var f = 0; f < row.Length; f++)
             {
                 var splits = thresholds[f];
@@ -266,14 +287,24 @@ internal sealed class TreeEnsembleEvaluator
         }
     }
 
-    /// <summary>The ensemble's raw output (ML.NET's Score) for one encoded row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>The raw output (ML.NET's Score) of an evaluator of one ensemble, for one encoded row.</summary>
     public float Evaluate(ReadOnlySpan<float> features)
+    {
+        Span<float> output = stackalloc float[1];
+        Evaluate(features, output);
+        return output[0];
+    }
+
+    /// <summary>Each ensemble's raw output (ML.NET's Score), in ensemble order, for one encoded row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Evaluate(ReadOnlySpan<float> features, Span<float> outputs)
     {
         // ML.NET rejects a vector of another length too; checked here, the walk below reads without bounds checks
         // (every feature and child index was validated in TryCreate).
         if (features.Length != _vectorLength)
             throw new ArgumentException($"Expected {_vectorLength} features, got {features.Length}.", nameof(features));
+        if (outputs.Length != _ends.Length)
+            throw new ArgumentException($"Expected room for {_ends.Length} outputs, got {outputs.Length}.", nameof(outputs));
         // The leaf each tree reached, by tree: on the stack, not the heap (TryCreate caps the tree count).
         Span<int> reached = stackalloc int[_roots.Length];
         ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
@@ -334,11 +365,15 @@ internal sealed class TreeEnsembleEvaluator
             Unsafe.Add(ref leaf, t14) = n14;
             Unsafe.Add(ref leaf, t15) = n15;
         }
-        // Added one by one in tree order, as ML.NET does: the same double rounding, the same float result
-        // (the padding trees after _treeCount are left out).
-        var sum = 0.0;
-        for (var t = 0; t < _treeCount; t++) sum += Unsafe.Add(ref values, Unsafe.Add(ref leaf, t));
-        return (float)sum;
+        // Each ensemble's leaves added one by one in its tree order, as ML.NET does: the same double rounding, the
+        // same float result (the padding trees after the last ensemble are left out).
+        var t = 0;
+        for (var e = 0; e < _ends.Length; e++)
+        {
+            var sum = 0.0;
+            for (var end = _ends[e]; t < end; t++) sum += Unsafe.Add(ref values, Unsafe.Add(ref leaf, t));
+            outputs[e] = (float)sum;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.LightGbm;
 using MlOps.ModelBundle.Packaging;
 using MlOps.Registry.Client.Serving;
@@ -9,14 +10,16 @@ namespace MlOps.ModelBundle.Scoring;
 
 /// <summary>
 /// Scores with <see cref="TreeEnsembleEvaluator"/> instead of a PredictionEngine, for the models it reproduces
-/// exactly: LightGBM regression, and LightGBM binary with ML.NET's Platt calibrator. Stateless, so one instance
-/// serves every thread and needs no pool. Anything else (multiclass, categorical splits, another trainer) gets
-/// null and stays on PredictionEngine.
+/// exactly: LightGBM regression, LightGBM binary with ML.NET's Platt calibrator, and LightGBM multiclass as ML.NET
+/// reloads it (one-versus-all: per-class Platt probabilities normalized to sum 1). Stateless, so one instance
+/// serves every thread and needs no pool. Anything else (raw or softmax multiclass scores, categorical splits,
+/// another trainer) gets null and stays on PredictionEngine.
 /// </summary>
 internal abstract class TreeScorer
 {
     private protected TreeScorer(TreeEnsembleEvaluator evaluator) => Evaluator = evaluator;
 
+    /// <summary>The model's ensemble, or its ensembles (multiclass: one per class, one output each).</summary>
     public TreeEnsembleEvaluator Evaluator { get; }
 
     public abstract Prediction Score(float[] features);
@@ -32,7 +35,7 @@ internal abstract class TreeScorer
         {
             case "regression" when predictor is LightGbmRegressionModelParameters regression:
             {
-                var evaluator = TreeEnsembleEvaluator.TryCreate(regression.TrainedTreeEnsemble, vectorLength, out reason);
+                var evaluator = TreeEnsembleEvaluator.TryCreate([regression.TrainedTreeEnsemble], vectorLength, out reason);
                 return evaluator is null ? null : new Regression(evaluator);
             }
             case "binary" when predictor is CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator> calibrated:
@@ -42,9 +45,11 @@ internal abstract class TreeScorer
                     reason = "a binary bundle must list 2 classes";
                     return null;
                 }
-                var evaluator = TreeEnsembleEvaluator.TryCreate(calibrated.SubModel.TrainedTreeEnsemble, vectorLength, out reason);
+                var evaluator = TreeEnsembleEvaluator.TryCreate([calibrated.SubModel.TrainedTreeEnsemble], vectorLength, out reason);
                 return evaluator is null ? null : new Binary(evaluator, calibrated.Calibrator, classes);
             }
+            case "multiclass" when predictor is OneVersusAllModelParameters ova:
+                return Multiclass.TryCreate(ova, manifest, vectorLength, out reason);
             default:
                 reason = $"{manifest.Task} model {predictor.GetType().Name} is not supported by the tree evaluator";
                 return null;
@@ -80,6 +85,50 @@ internal abstract class TreeScorer
             // ML.NET's own calibrator object: the same formula and float rounding as the PredictionEngine.
             var probability = calibrator.PredictProbability(score);
             return Prediction.Binary(score, probability, classes);
+        }
+    }
+
+    private sealed class Multiclass(TreeEnsembleEvaluator evaluator, PlattCalibrator[] calibrators, IReadOnlyList<string> classes)
+        : TreeScorer(evaluator)
+    {
+        public static Multiclass? TryCreate(OneVersusAllModelParameters ova, BundleManifest manifest, int vectorLength, out string reason)
+        {
+            if (!OneVersusAllParts.NormalizesProbabilities(ova))
+            {
+                reason = "multiclass model does not normalize per-class probabilities (raw or softmax scores)";
+                return null;
+            }
+            var perClass = OneVersusAllParts.SubModels(ova);
+            if (manifest.Classes is not { Count: >= 2 } classes || perClass.Count != classes.Count)
+            {
+                reason = $"multiclass model has {perClass.Count} calibrated LightGBM class models for {manifest.Classes?.Count ?? 0} bundle classes";
+                return null;
+            }
+            // All classes' trees in one evaluator: walked together, grouped by depth across classes.
+            var evaluator = TreeEnsembleEvaluator.TryCreate(perClass.Select(m => m.SubModel.TrainedTreeEnsemble).ToList(), vectorLength, out reason);
+            return evaluator is null ? null : new Multiclass(evaluator, perClass.Select(m => m.Calibrator).ToArray(), classes);
+        }
+
+        public override Prediction Score(float[] features)
+        {
+            // OneVersusAllModelParameters.ImplDist: each class's calibrated probability (ML.NET's calibrator objects,
+            // as Binary), negatives and NaN left out of a double sum, negatives set to 0, each divided by the sum
+            // (as doubles, rounded to float) when it is positive.
+            // The trainer allows 100 classes; a bundle from elsewhere could list more than the stack should hold.
+            Span<float> probabilities = calibrators.Length <= 256 ? stackalloc float[calibrators.Length] : new float[calibrators.Length];
+            Evaluator.Evaluate(features, probabilities);
+            var sum = 0.0;
+            for (var k = 0; k < probabilities.Length; k++)
+            {
+                var p = calibrators[k].PredictProbability(probabilities[k]);
+                if (float.IsNaN(p)) { probabilities[k] = p; continue; }
+                if (p >= 0) sum += p;
+                else p = 0;
+                probabilities[k] = p;
+            }
+            if (sum > 0)
+                for (var k = 0; k < probabilities.Length; k++) probabilities[k] = (float)(probabilities[k] / sum);
+            return Prediction.Multiclass(probabilities, classes);
         }
     }
 }

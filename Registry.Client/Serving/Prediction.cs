@@ -27,6 +27,24 @@ public sealed record Prediction(
             Probabilities: new BinaryProbabilities(classes[0], classes[1], positiveProbability));
     }
 
+    /// <summary>
+    /// A multiclass prediction from per-class scores in <paramref name="classes"/> order: the label is the first
+    /// class with the highest score.
+    /// </summary>
+    public static Prediction Multiclass(ReadOnlySpan<float> scores, IReadOnlyList<string> classes)
+    {
+        if (scores.Length != classes.Count)
+            throw new InvalidDataException($"Model scored {scores.Length} classes but its bundle lists {classes.Count}.");
+        var best = 0;
+        var probabilities = new Dictionary<string, double>(classes.Count, StringComparer.Ordinal);
+        for (var i = 0; i < scores.Length; i++)
+        {
+            probabilities[classes[i]] = scores[i];
+            if (scores[i] > scores[best]) best = i;
+        }
+        return new Prediction(Label: classes[best], Probability: scores[best], Probabilities: probabilities);
+    }
+
     /// <summary>The probability of <paramref name="label"/>, or null when this prediction has none.</summary>
     public double? ProbabilityOf(string label) =>
         Probabilities is { } all ? (all.TryGetValue(label, out var p) ? p : 0) : Label == label ? Probability : null;

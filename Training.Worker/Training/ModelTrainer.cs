@@ -146,20 +146,12 @@ public static class ModelTrainer
                 var options = settings.Apply<LightGbmMulticlassTrainer.Options, VBuffer<float>,
                     MulticlassPredictionTransformer<OneVersusAllModelParameters>, OneVersusAllModelParameters>(new());
                 var model = ml.MulticlassClassification.Trainers.LightGbm(options).Fit(train);
-                var perClass = SubModels(model.Model);
+                var perClass = OneVersusAllParts.SubModels(model.Model);
                 var ensembles = perClass.Select(TreeEnsembleModelParameters (m) => m.SubModel).ToList();
                 return new Fitted(model, SumGains(ensembles), ensembles, perClass.Select(m => m.Calibrator).ToList());
             }
         }
     }
-
-    // ML.NET keeps the per-class models of a one-versus-all model internal; LightGBM's multiclass model is one
-    // tree ensemble per class, which importance and the learning curve need. Empty if ML.NET renames it.
-    private static IReadOnlyList<CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator>> SubModels(OneVersusAllModelParameters model) =>
-        (typeof(OneVersusAllModelParameters).GetProperty("SubModelParameters",
-            System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)
-            ?.GetValue(model) as System.Collections.IEnumerable)
-        ?.OfType<CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator>>().ToList() ?? [];
 
     private static VBuffer<float> SumGains(IReadOnlyList<TreeEnsembleModelParameters> ensembles)
     {

@@ -1,64 +1,87 @@
-// ScoringBench [CSV] [ROUNDS]
-// Trains the serving bench's Ames model (Training.Worker's ModelTrainer: regression on Sale_Price, 80/20 split with
-// seed 42, 300 iterations, learning rate 0.1, 31 leaves, as bench/serving/BundleTool) and prints us/row for scoring
-// the test rows in 100-row batches with ML.NET's PredictionEngine (ScoringModel's fallback) and with ScoringModel's
-// tree evaluator, single-threaded, after a warm-up. Both must agree on every row before anything is timed.
+// ScoringBench [DATASETS_FOLDER] [ROUNDS]
+// Trains two models with Training.Worker's ModelTrainer (80/20 split, seed 42) and prints us/row for scoring their
+// test rows in 100-row batches with ML.NET's PredictionEngine (ScoringModel's fallback) and with ScoringModel's tree
+// evaluator, single-threaded, after a warm-up. Both must agree to the bit on every test row before anything is timed.
+// - Ames regression on Sale_Price, 300 iterations, learning rate 0.1, 31 leaves (the serving bench's model, as
+//   bench/serving/BundleTool);
+// - HPC multiclass on class (4 classes), 100 iterations (ML.NET's default), 31 leaves: 4 x 100 trees.
 using System.Diagnostics;
 using Microsoft.ML;
-using MlOps.ModelBundle.Features;
 using MlOps.ModelBundle.Packaging;
 using MlOps.ModelBundle.Scoring;
 using MlOps.Registry.Client.Jobs;
 using MlOps.Registry.Client.Serving;
 using MlOps.Training.Worker.Training;
 
-var csvPath = args.Length > 0 ? args[0] : Path.Combine(RepoRoot(), "samples", "datasets", "ames_housing.csv");
+var datasets = args.Length > 0 ? args[0] : Path.Combine(RepoRoot(), "samples", "datasets");
 var rounds = args.Length > 1 ? int.Parse(args[1]) : 200;
+Console.WriteLine($"1 thread of {Environment.ProcessorCount} cores, test rows in 100-row batches");
 
-var trainer = new TrainerParams(NumberOfIterations: 300, LearningRate: 0.1);
-var spec = new TrainingJobSpec("bench", new DatasetRef("ames_housing", 1), TrainingTasks.Regression, "Sale_Price",
-    Trainer: trainer, Split: new SplitSpec(0.2, 42));
-await using var csv = File.OpenRead(csvPath);
-var data = TrainingData.Prepare(spec, await CsvTable.ReadAsync(csv, CancellationToken.None), null);
-var result = await ModelTrainer.TrainAsync(data, LightGbmSettings.From(trainer), CancellationToken.None);
+var ok = await BenchAsync("Ames regression (300 trees)", "ames_housing.csv", TrainingTasks.Regression, "Sale_Price",
+    new TrainerParams(NumberOfIterations: 300, LearningRate: 0.1));
+ok &= await BenchAsync("HPC multiclass (4 classes x 100 trees)", "hpc_data.csv", TrainingTasks.Multiclass, "class",
+    new TrainerParams(NumberOfIterations: 100));
+return ok ? 0 : 1;
 
-var model = await ScoringModel.LoadAsync(new MemoryStream(result.Bundle), CancellationToken.None);
-if (!model.UsesTreeEvaluator)
+async Task<bool> BenchAsync(string name, string dataset, string task, string label, TrainerParams trainer)
 {
-    Console.Error.WriteLine($"tree evaluator not used: {model.TreeEvaluatorFallbackReason}");
-    return 1;
-}
-var (manifest, modelBytes) = await ModelBundleFile.ReadAsync(new MemoryStream(result.Bundle), CancellationToken.None);
-var ml = new MLContext(seed: 0);
-var engine = RowScorer.Create(ml, ml.Model.Load(modelBytes, out _), manifest, model.Encoder.Length);
+    var spec = new TrainingJobSpec("bench", new DatasetRef(Path.GetFileNameWithoutExtension(dataset), 1), task, label,
+        Trainer: trainer, Split: new SplitSpec(0.2, 42));
+    await using var csv = File.OpenRead(Path.Combine(datasets, dataset));
+    var data = TrainingData.Prepare(spec, await CsvTable.ReadAsync(csv, CancellationToken.None), null);
+    var result = await ModelTrainer.TrainAsync(data, LightGbmSettings.From(trainer), CancellationToken.None);
 
-// 100-row batches cycling over the test split (the served batch size).
-var rows = data.Test.Select(data.Encode).ToArray();
-var batches = Enumerable.Range(0, rows.Length / 100).Select(b => rows.Skip(b * 100).Take(100).ToArray()).ToArray();
-var results = new Prediction[100];
-foreach (var row in rows)
-{
-    var (a, b) = (model.Predict(row).Value!.Value, engine.Score(row).Value!.Value);
-    if (Math.Abs(a - b) > 1e-5 * Math.Max(1, Math.Abs(b))) throw new InvalidOperationException($"evaluator {a} != PredictionEngine {b}");
+    var model = await ScoringModel.LoadAsync(new MemoryStream(result.Bundle), CancellationToken.None);
+    if (!model.UsesTreeEvaluator)
+    {
+        Console.Error.WriteLine($"{name}: tree evaluator not used: {model.TreeEvaluatorFallbackReason}");
+        return false;
+    }
+    var (manifest, modelBytes) = await ModelBundleFile.ReadAsync(new MemoryStream(result.Bundle), CancellationToken.None);
+    var ml = new MLContext(seed: 0);
+    var engine = RowScorer.Create(ml, ml.Model.Load(modelBytes, out _), manifest, model.Encoder.Length);
+
+    // 100-row batches cycling over the test split (the served batch size).
+    var rows = data.Test.Select(data.Encode).ToArray();
+    var batches = Enumerable.Range(0, rows.Length / 100).Select(b => rows.Skip(b * 100).Take(100).ToArray()).ToArray();
+    var results = new Prediction[100];
+    foreach (var row in rows)
+    {
+        var (a, b) = (model.Predict(row), engine.Score(row));
+        if (!Same(a, b)) throw new InvalidOperationException($"{name}: evaluator {a} != PredictionEngine {b}");
+    }
+
+    // Wall and process CPU time per row: ML.NET's multiclass model scores its classes with Parallel.For, so its
+    // PredictionEngine uses more than the calling thread.
+    (double Wall, double Cpu) Time(Action<float[][]> scoreBatch, int times)
+    {
+        foreach (var batch in batches) scoreBatch(batch); // warm-up (tiered JIT)
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var scored = 0;
+        for (var r = 0; r < times; r++)
+            foreach (var batch in batches) { scoreBatch(batch); scored += batch.Length; }
+        var wall = clock.Elapsed.TotalMicroseconds / scored;
+        process.Refresh();
+        return (wall, (process.TotalProcessorTime - cpu).TotalMicroseconds / scored);
+    }
+
+    var engineUs = Time(batch => { for (var i = 0; i < batch.Length; i++) results[i] = engine.Score(batch[i]); }, Math.Max(1, rounds / 10));
+    var treesUs = Time(batch => model.Predict(batch, results), rounds);
+    Console.WriteLine($"{name}, test {string.Join(" ", result.Metrics.Select(m => $"{m.Key}={m.Value:G6}"))}, {rows.Length} test rows");
+    Console.WriteLine($"  PredictionEngine     {engineUs.Wall,8:F2} us/row  (CPU {engineUs.Cpu:F2})");
+    Console.WriteLine($"  tree evaluator       {treesUs.Wall,8:F2} us/row  (CPU {treesUs.Cpu:F2})  {engineUs.Wall / treesUs.Wall:F1}x wall, {engineUs.Cpu / treesUs.Cpu:F1}x CPU");
+    return true;
 }
 
-double Time(Action<float[][]> scoreBatch, int times)
-{
-    foreach (var batch in batches) scoreBatch(batch); // warm-up (tiered JIT)
-    var clock = Stopwatch.StartNew();
-    var scored = 0;
-    for (var r = 0; r < times; r++)
-        foreach (var batch in batches) { scoreBatch(batch); scored += batch.Length; }
-    return clock.Elapsed.TotalMicroseconds / scored;
-}
+// Label, raw score, probability and every class probability, to the bit.
+static bool Same(Prediction a, Prediction b) =>
+    a.Label == b.Label && Bits(a.Value) == Bits(b.Value) && Bits(a.Probability) == Bits(b.Probability)
+    && (a.Probabilities?.Count ?? 0) == (b.Probabilities?.Count ?? 0)
+    && (a.Probabilities ?? new Dictionary<string, double>()).All(p => Bits(p.Value) == Bits(b.Probabilities![p.Key]));
 
-var engineUs = Time(batch => { for (var i = 0; i < batch.Length; i++) results[i] = engine.Score(batch[i]); }, Math.Max(1, rounds / 10));
-var treesUs = Time(batch => model.Predict(batch, results), rounds);
-Console.WriteLine($"Ames model (300 trees, 31 leaves, test {string.Join(" ", result.Metrics.Select(m => $"{m.Key}={m.Value:G6}"))}), "
-    + $"{rows.Length} test rows in 100-row batches, 1 thread of {Environment.ProcessorCount} cores");
-Console.WriteLine($"PredictionEngine     {engineUs,8:F2} us/row");
-Console.WriteLine($"tree evaluator       {treesUs,8:F2} us/row  ({engineUs / treesUs:F1}x)");
-return 0;
+static long? Bits(double? value) => value is { } v ? BitConverter.DoubleToInt64Bits(v) : null;
 
 static string RepoRoot()
 {
