@@ -40,6 +40,9 @@ as_pg "$PGBIN/pg_ctl" -D "$PG_DATA" -w -t 60 -l "$PG_DATA/setup.log" -o "-c list
 as_pg "$PGBIN/pg_ctl" -D "$PG_DATA" -w -m fast stop >/dev/null
 rm -rf "$sock"
 echo "PostgreSQL starting on 127.0.0.1:$PG_PORT (data: $PG_DATA; databases: $PG_DATABASES)"
+# PostgreSQL logs to stderr, which the AppHost shows as error-level lines: its log goes to stdout instead (its own
+# ERROR/FATAL lines still say so).
+exec 2>&1
 if [ "$(id -u)" = 0 ]; then
   exec setpriv --reuid=postgres --regid=postgres --init-groups -- "$PGBIN/postgres" -D "$PG_DATA" -p "$PG_PORT" -c listen_addresses=127.0.0.1 -k /tmp
 fi

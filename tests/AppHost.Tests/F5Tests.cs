@@ -178,6 +178,9 @@ public sealed class F5Tests(RunningApp app) : IClassFixture<RunningApp>
         var errors = await dashboard.MainTextAsync();
         await dashboard.ScreenshotAsync("structured-logs-errors");
         Assert.DoesNotMatch(@"Showing [1-9]\d* structured log", errors);
+
+        // Nor console lines at error level (a resource's stderr): the dashboard would show them red.
+        Assert.Empty(app.ErrorLines);
     }
 
     // Filled by Playwright from the page's JSON: a settable class.

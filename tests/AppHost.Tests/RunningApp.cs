@@ -115,10 +115,17 @@ public sealed class RunningApp : IAsyncLifetime
         return client;
     }
 
+    /// <summary>Every console line a resource wrote as an error (stderr), with its resource.</summary>
+    public ConcurrentQueue<string> ErrorLines { get; } = new();
+
+    private readonly ConcurrentDictionary<string, Task> _logWatchers = new();
+
     private async Task WatchAsync(CancellationToken ct)
     {
+        var logs = App.Services.GetRequiredService<ResourceLoggerService>();
         await foreach (var e in App.ResourceNotifications.WatchAsync(ct))
         {
+            _ = _logWatchers.GetOrAdd(e.ResourceId, id => WatchLogsAsync(logs, id, ct)); // awaited by nobody: ends with the app
             Latest[e.ResourceId] = e;
             foreach (var property in e.Snapshot.Properties)
             {
@@ -127,6 +134,24 @@ public sealed class RunningApp : IAsyncLifetime
                     Pids[pid] = e.ResourceId;
                 }
             }
+        }
+    }
+
+    private async Task WatchLogsAsync(ResourceLoggerService logs, string resourceId, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var batch in logs.WatchAsync(resourceId).WithCancellation(ct))
+            {
+                foreach (var line in batch.Where(l => l.IsErrorMessage))
+                {
+                    ErrorLines.Enqueue($"{resourceId}: {line.Content}");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the app stopped
         }
     }
 
