@@ -143,8 +143,10 @@ public static class ModelTrainer
             }
             default:
             {
+                // One-versus-all with normalised probabilities whatever the row count: left unset, ML.NET switches to
+                // softmax from 50,000 rows and saves the model without it, so it would be served raw scores as probabilities.
                 var options = settings.Apply<LightGbmMulticlassTrainer.Options, VBuffer<float>,
-                    MulticlassPredictionTransformer<OneVersusAllModelParameters>, OneVersusAllModelParameters>(new());
+                    MulticlassPredictionTransformer<OneVersusAllModelParameters>, OneVersusAllModelParameters>(new() { UseSoftmax = false });
                 var model = ml.MulticlassClassification.Trainers.LightGbm(options).Fit(train);
                 var perClass = OneVersusAllParts.SubModels(model.Model);
                 var ensembles = perClass.Select(TreeEnsembleModelParameters (m) => m.SubModel).ToList();

@@ -131,6 +131,28 @@ public sealed class ModelTrainerTests
     }
 
     [Fact]
+    public async Task Multiclass_from_50000_rows_is_still_served_probabilities_on_the_tree_evaluator()
+    {
+        // ML.NET would pick softmax from 50,000 training rows: hpc's rows 16 times over (69,296 rows, 55,437 to train) check that the
+        // trainer keeps one-versus-all, whose per-class probabilities the evaluator reproduces and which sum to 1.
+        var lines = await File.ReadAllLinesAsync(Samples.Dataset("hpc_data"));
+        var csv = string.Join('\n', lines.Take(1).Concat(Enumerable.Repeat(lines.Skip(1), 16).SelectMany(l => l))) + "\n";
+        var spec = Samples.Hpc with { Trainer = new TrainerParams(NumberOfIterations: 10) };
+        var result = await ModelTrainer.TrainAsync(spec, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)), schema: null, CancellationToken.None);
+
+        var model = await ScoringModel.LoadAsync(new MemoryStream(result.Bundle), CancellationToken.None);
+        Assert.True(model.UsesTreeEvaluator, model.TreeEvaluatorFallbackReason);
+        await using var sample = File.OpenRead(Samples.Dataset(spec.Dataset.Name));
+        var data = TrainingData.Prepare(spec, await CsvTable.ReadAsync(sample, CancellationToken.None), null);
+        foreach (var row in data.Test.Take(50))
+        {
+            var probabilities = model.Predict(data.Encode(row)).Probabilities!;
+            Assert.Equal(data.Classes!.Count, probabilities.Count);
+            Assert.Equal(1.0, probabilities.Values.Sum(), 6);
+        }
+    }
+
+    [Fact]
     public async Task Another_split_seed_gives_another_model()
     {
         var spec = Samples.Hpc with { Trainer = new TrainerParams(NumberOfIterations: 20) };
