@@ -5,6 +5,7 @@ using MlOps.Registry.Api.Experiments;
 using MlOps.Registry.Api.Infrastructure;
 using MlOps.Registry.Api.Jobs;
 using MlOps.Registry.Api.Models;
+using MlOps.Registry.Api.PredictionLogs;
 using MlOps.Registry.Api.Runs;
 using MlOps.ServiceDefaults;
 
@@ -33,6 +34,7 @@ app.MapDatasetsApi(limits);
 app.MapModelsApi(limits);
 app.MapAliasesApi();
 app.MapJobsApi();
+app.MapPredictionLogsApi(app.Services.GetRequiredService<PredictionLogOptions>());
 
 app.Run();
 

@@ -155,3 +155,26 @@ public interface IVersionedEntity
 {
     int Version { get; }
 }
+
+/// <summary>A prediction log file (Parquet) in the bucket under <see cref="Key"/>; retention deletes object and row together.</summary>
+public sealed class PredictionLogFileEntity
+{
+    public Guid Id { get; set; }
+    public required string Model { get; set; }
+    public required string Kind { get; set; }
+    public int? Version { get; set; }
+    public DateOnly Date { get; set; }
+    public required string Key { get; set; }
+    public long Rows { get; set; }
+    public long Bytes { get; set; }
+    public DateTimeOffset? MinTs { get; set; }
+    public DateTimeOffset? MaxTs { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>Where a dataset version materialised from a prediction log window came from (DatasetLineage as jsonb).</summary>
+public sealed class DatasetVersionLineageEntity
+{
+    public Guid DatasetVersionId { get; set; }
+    public string LineageJson { get; set; } = "{}";
+}

@@ -18,6 +18,8 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
     public DbSet<ModelAliasEntity> ModelAliases => Set<ModelAliasEntity>();
     public DbSet<AliasHistoryEntity> AliasHistory => Set<AliasHistoryEntity>();
     public DbSet<JobEntity> Jobs => Set<JobEntity>();
+    public DbSet<PredictionLogFileEntity> PredictionLogFiles => Set<PredictionLogFileEntity>();
+    public DbSet<DatasetVersionLineageEntity> DatasetVersionLineage => Set<DatasetVersionLineageEntity>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -104,6 +106,21 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
             e.Property(x => x.SpecJson).HasColumnType("jsonb");
             e.HasIndex(x => new { x.Status, x.CreatedAt });
             e.HasIndex(x => x.IdempotencyKey).IsUnique();
+        });
+        b.Entity<PredictionLogFileEntity>(e =>
+        {
+            e.ToTable("prediction_log_files");
+            e.HasIndex(x => x.Key).IsUnique();
+            // Listing and materialisation walk one model's files of one kind in id (= time) order; retention by max_ts.
+            e.HasIndex(x => new { x.Model, x.Kind, x.Id });
+            e.HasIndex(x => x.MaxTs);
+        });
+        b.Entity<DatasetVersionLineageEntity>(e =>
+        {
+            e.ToTable("dataset_version_lineage");
+            e.HasKey(x => x.DatasetVersionId);
+            e.Property(x => x.LineageJson).HasColumnType("jsonb");
+            e.HasOne<DatasetVersionEntity>().WithOne().HasForeignKey<DatasetVersionLineageEntity>(x => x.DatasetVersionId);
         });
 
         // snake_case names everywhere, so the hand-written SQL (COPY, SKIP LOCKED, search) reads naturally.

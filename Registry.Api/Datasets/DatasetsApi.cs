@@ -3,6 +3,7 @@ using MlOps.Registry.Api.Auth;
 using MlOps.Registry.Api.Data;
 using MlOps.Registry.Api.Storage;
 using MlOps.Registry.Client.Datasets;
+using MlOps.Registry.Client.PredictionLogs;
 
 namespace MlOps.Registry.Api.Datasets;
 
@@ -22,8 +23,13 @@ public static class DatasetsApi
         return group;
     }
 
-    internal static DatasetVersion ToContract(this DatasetVersionEntity v, string dataset) =>
-        new(dataset, v.Version, v.Sha256, v.SizeBytes, v.Rows, Json.Read<List<DatasetColumn>>(v.ColumnsJson), v.CreatedAt);
+    internal static DatasetVersion ToContract(this DatasetVersionEntity v, string dataset, string? lineageJson = null) =>
+        new(dataset, v.Version, v.Sha256, v.SizeBytes, v.Rows, Json.Read<List<DatasetColumn>>(v.ColumnsJson), v.CreatedAt,
+            lineageJson is null ? null : Json.Read<DatasetLineage>(lineageJson));
+
+    private static Task<Dictionary<Guid, string>> LineageAsync(RegistryDbContext db, IReadOnlyCollection<Guid> versionIds, CancellationToken ct) =>
+        db.DatasetVersionLineage.AsNoTracking().Where(l => versionIds.Contains(l.DatasetVersionId))
+            .ToDictionaryAsync(l => l.DatasetVersionId, l => l.LineageJson, ct);
 
     private static async Task<Results<Created<DatasetVersion>, Ok<DatasetVersion>, ProblemHttpResult>> UploadAsync(
         string name, string? description, HttpRequest request, RegistryDbContext db, IArtifactStore store, BodyLimitOptions limits, CancellationToken ct)
@@ -40,54 +46,17 @@ public static class DatasetsApi
         {
             return Problems.BadRequest($"description {unstorable}.");
         }
-        var profiler = new CsvProfiler();
-        StagedObject staged;
         try
         {
-            staged = await store.StageAsync(request.Body, limits.DatasetBytes, null, profiler, ct);
+            var (version, created) = await DatasetVersionWriter.WriteAsync(db, store, name, description, request.Body, limits.DatasetBytes, null, ct);
+            return created
+                ? TypedResults.Created($"/api/v1/datasets/{name}/versions/{version.Version}", version.ToContract(name))
+                : TypedResults.Ok(version.ToContract(name));
         }
         catch (CsvFormatException e)
         {
             return Problems.BadRequest("Not a usable CSV: " + e.Message);
         }
-        await using var _ = staged;
-        var stored = staged.Stored;
-
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        // Serialize version numbering per dataset: create the row if needed, then lock it.
-        await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO datasets (id, name, description, created_at) VALUES ({Guid.CreateVersion7()}, {name}, {description}, {DateTimeOffset.UtcNow})
-            ON CONFLICT (name) DO NOTHING
-            """, ct);
-        var dataset = await db.Datasets.FromSql($"SELECT * FROM datasets WHERE name = {name} FOR UPDATE").SingleAsync(ct);
-        var existing = await db.DatasetVersions.AsNoTracking().FirstOrDefaultAsync(v => v.DatasetId == dataset.Id && v.Sha256 == stored.Sha256, ct);
-        if (existing is not null)
-        {
-            await tx.CommitAsync(ct);
-            return TypedResults.Ok(existing.ToContract(name));
-        }
-        var next = (await db.DatasetVersions.Where(v => v.DatasetId == dataset.Id).MaxAsync(v => (int?)v.Version, ct) ?? 0) + 1;
-        var version = new DatasetVersionEntity
-        {
-            Id = Guid.CreateVersion7(),
-            DatasetId = dataset.Id,
-            Version = next,
-            Sha256 = stored.Sha256,
-            SizeBytes = stored.SizeBytes,
-            Rows = profiler.Rows,
-            ColumnsJson = Json.Write(profiler.Columns()),
-            CreatedAt = DateTimeOffset.UtcNow,
-        };
-        if (description is not null)
-        {
-            dataset.Description = description;
-        }
-        db.DatasetVersions.Add(version);
-        await db.SaveChangesAsync(ct);
-        // Bytes reach their content address only once the rows are written: a refused write leaves no object.
-        await staged.PublishAsync(ct);
-        await tx.CommitAsync(ct);
-        return TypedResults.Created($"/api/v1/datasets/{name}/versions/{next}", version.ToContract(name));
     }
 
     private static async Task<Ok<List<Dataset>>> ListAsync(RegistryDbContext db, CancellationToken ct)
@@ -122,7 +91,8 @@ public static class DatasetsApi
             return Problems.NotFound($"Dataset '{name}' does not exist.");
         }
         var versions = await db.DatasetVersions.AsNoTracking().Where(v => v.DatasetId == dataset.Id).OrderBy(v => v.Version).ToListAsync(ct);
-        return TypedResults.Ok(versions.Select(v => v.ToContract(name)).ToList());
+        var lineage = await LineageAsync(db, versions.Select(v => v.Id).ToList(), ct);
+        return TypedResults.Ok(versions.Select(v => v.ToContract(name, lineage.GetValueOrDefault(v.Id))).ToList());
     }
 
     /// <summary>Finds a version by number or "latest"; the error is a ready 400/404.</summary>
@@ -135,7 +105,12 @@ public static class DatasetsApi
     private static async Task<Results<Ok<DatasetVersion>, ProblemHttpResult>> GetVersionAsync(string name, string version, RegistryDbContext db, CancellationToken ct)
     {
         var (found, error) = await FindVersionAsync(db, name, version, ct);
-        return found is null ? error! : TypedResults.Ok(found.ToContract(name));
+        if (found is null)
+        {
+            return error!;
+        }
+        var lineage = await LineageAsync(db, [found.Id], ct);
+        return TypedResults.Ok(found.ToContract(name, lineage.GetValueOrDefault(found.Id)));
     }
 
     private static async Task<IResult> GetContentAsync(string name, string version, RegistryDbContext db, CancellationToken ct)

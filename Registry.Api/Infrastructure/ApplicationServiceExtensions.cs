@@ -3,6 +3,7 @@ using MlOps.Registry.Api.Auth;
 using MlOps.Registry.Api.Data;
 using MlOps.Registry.Api.Jobs;
 using MlOps.Registry.Api.Models;
+using MlOps.Registry.Api.PredictionLogs;
 using MlOps.Registry.Api.Runs;
 using MlOps.Registry.Api.Storage;
 using MlOps.Registry.Client;
@@ -32,6 +33,11 @@ public static class ApplicationServiceExtensions
         var limits = new BodyLimitOptions();
         configuration.GetSection("Limits").Bind(limits);
         services.AddSingleton(limits);
+        var predictionLogs = new PredictionLogOptions();
+        configuration.GetSection("Registry:PredictionLogs").Bind(predictionLogs);
+        services.AddSingleton(predictionLogs);
+        services.AddScoped<WindowMaterializer>();
+        services.AddSingleton<PredictionLogRetention>();
         var longPoll = new LongPollOptions();
         configuration.GetSection("LongPoll").Bind(longPoll);
         services.AddSingleton(longPoll);
@@ -47,6 +53,8 @@ public static class ApplicationServiceExtensions
         services.AddHostedService<RegistryInitializer>();
         services.AddHostedService<JobQueueMetrics>();
         services.AddHostedService<RegistryEvents>();
+        // After RegistryInitializer, which migrates the database the sweep reads.
+        services.AddHostedService<PredictionLogRetentionService>();
         services.AddHealthChecks().AddCheck<S3ReadinessCheck>("s3");
         return builder;
     }

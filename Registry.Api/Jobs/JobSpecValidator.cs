@@ -17,9 +17,16 @@ public static class JobSpecValidator
         {
             return Names.Describe("spec.experiment");
         }
-        if (spec.Dataset is null || !Names.IsValid(spec.Dataset.Name) || spec.Dataset.Version is < 1)
+        if (spec.Dataset?.PredictionLog is { } window)
         {
-            return "spec.dataset needs a valid name and, if given, a positive version.";
+            if (PredictionLogWindow(spec.Dataset, window) is { } windowError)
+            {
+                return windowError;
+            }
+        }
+        else if (spec.Dataset is null || !Names.IsValid(spec.Dataset.Name) || spec.Dataset.Version is < 1)
+        {
+            return "spec.dataset needs a valid name and, if given, a positive version (or a predictionLog window).";
         }
         if (spec.Task is null || !TrainingTasks.All.Contains(spec.Task))
         {
@@ -59,6 +66,36 @@ public static class JobSpecValidator
         // Ranges and combinations: the same rules the worker applies at lease.
         return JobSpecRules.Check(spec);
     }
+
+    /// <summary>A window is materialised at submit into a new version of dataset.name (default {model}-log).</summary>
+    private static string? PredictionLogWindow(DatasetRef dataset, PredictionLogWindow window)
+    {
+        if (dataset.Name.Length > 0 && !Names.IsValid(dataset.Name))
+        {
+            return Names.Describe("spec.dataset.name");
+        }
+        if (dataset.Version is not null)
+        {
+            return "spec.dataset.version cannot be given with predictionLog: the registry materialises the window and sets it.";
+        }
+        if (!Names.IsValid(window.Model))
+        {
+            return Names.Describe("spec.dataset.predictionLog.model");
+        }
+        if (window.From >= window.To)
+        {
+            return "spec.dataset.predictionLog.from must be before to.";
+        }
+        if (window.Versions is { } versions && (versions.Count == 0 || versions.Any(v => v < 1)))
+        {
+            return "spec.dataset.predictionLog.versions must list positive model versions (leave it out for every version).";
+        }
+        return null;
+    }
+
+    /// <summary>The dataset a window is materialised into when the spec names none.</summary>
+    public static string WindowDatasetName(DatasetRef dataset) =>
+        dataset.Name.Length > 0 ? dataset.Name : dataset.PredictionLog!.Model + "-log";
 
     /// <summary>Worker names appear in audit columns: printable, at most 200 characters.</summary>
     public static bool IsValidWorker(string? worker) =>

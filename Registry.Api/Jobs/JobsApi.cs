@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using MlOps.Registry.Api.Auth;
 using MlOps.Registry.Api.Data;
 using MlOps.Registry.Api.Models;
+using MlOps.Registry.Api.PredictionLogs;
 using MlOps.Registry.Client.Jobs;
 using Npgsql;
 
@@ -31,7 +32,7 @@ public static class JobsApi
         j.RunId, j.ModelVersion, j.Promoted, j.Message, j.Error, j.IdempotencyKey, j.CreatedAt, j.UpdatedAt);
 
     private static async Task<Results<Accepted<TrainingJob>, Ok<TrainingJob>, ProblemHttpResult>> SubmitAsync(
-        SubmitJobRequest request, RegistryDbContext db, JobQueue queue, CancellationToken ct)
+        SubmitJobRequest request, RegistryDbContext db, JobQueue queue, WindowMaterializer materializer, CancellationToken ct)
     {
         if (JobSpecValidator.Validate(request.Spec) is { } error)
         {
@@ -46,11 +47,21 @@ public static class JobsApi
         {
             return TypedResults.Ok(existing.ToContract());
         }
+        var spec = request.Spec;
+        if (spec.Dataset.PredictionLog is not null)
+        {
+            var (materialized, problem) = await MaterializeWindowAsync(spec, materializer, ct);
+            if (materialized is null)
+            {
+                return problem!;
+            }
+            spec = materialized;
+        }
         var now = DateTimeOffset.UtcNow;
         var job = new JobEntity
         {
             Id = Guid.CreateVersion7(),
-            SpecJson = Json.Write(request.Spec),
+            SpecJson = Json.Write(spec),
             Status = JobStatuses.Queued,
             MaxAttempts = request.Spec.MaxAttempts,
             IdempotencyKey = request.IdempotencyKey,
@@ -66,6 +77,30 @@ public static class JobsApi
         await RegistryEvents.PublishJobQueuedAsync(db, ct);
         queue.NotifySubmitted();
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", job.ToContract());
+    }
+
+    /// <summary>
+    /// Materialised here, at submit, rather than by the worker: the job then names one concrete dataset version, so
+    /// every attempt trains on the same bytes even while feedback keeps arriving, the version shows in the job and
+    /// its run, and an empty or unlabelled window is a 4xx now instead of a failed job later.
+    /// </summary>
+    private static async Task<(TrainingJobSpec? Spec, ProblemHttpResult? Problem)> MaterializeWindowAsync(
+        TrainingJobSpec spec, WindowMaterializer materializer, CancellationToken ct)
+    {
+        var window = spec.Dataset.PredictionLog!;
+        var name = JobSpecValidator.WindowDatasetName(spec.Dataset);
+        var outcome = await materializer.MaterializeAsync(window.Model, new(name, window.From, window.To, window.Versions), ct);
+        if (outcome.Problem is { } problem)
+        {
+            return (null, problem);
+        }
+        var version = outcome.Version!;
+        if (version.Lineage is { } lineage && lineage.Label != spec.Label)
+        {
+            return (null, Problems.BadRequest(
+                $"spec.label is '{spec.Label}', but the window's label column is '{lineage.Label}' (the label '{window.Model}' was trained on)."));
+        }
+        return (spec with { Dataset = spec.Dataset with { Name = version.Dataset, Version = version.Version } }, null);
     }
 
     private static async Task<Results<Ok<List<TrainingJob>>, ProblemHttpResult>> ListAsync(string? status, RegistryDbContext db, CancellationToken ct)

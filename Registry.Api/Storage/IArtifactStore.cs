@@ -11,6 +11,9 @@ public abstract class StagedObject(StoredObject stored) : IAsyncDisposable
     /// <summary>Copies the bytes to their content address (a no-op when identical bytes are already there).</summary>
     public abstract Task PublishAsync(CancellationToken ct);
 
+    /// <summary>Copies the bytes to a named key (prediction log files, which are not content-addressed).</summary>
+    public abstract Task PublishAsAsync(string key, CancellationToken ct);
+
     public abstract ValueTask DisposeAsync();
 }
 
@@ -37,6 +40,12 @@ public interface IArtifactStore
 
     /// <summary>Opens the object (or the inclusive byte range) for reading.</summary>
     Task<Stream> OpenReadAsync(string sha256, long? from, long? to, CancellationToken ct);
+
+    /// <summary>Opens the inclusive byte range of the object at a named key (see <see cref="StagedObject.PublishAsAsync"/>).</summary>
+    Task<Stream> OpenKeyRangeAsync(string key, long from, long to, CancellationToken ct);
+
+    /// <summary>Deletes the object at a named key; deleting a missing key is not an error.</summary>
+    Task DeleteKeyAsync(string key, CancellationToken ct);
 
     Task EnsureBucketAsync(CancellationToken ct);
 

@@ -96,6 +96,8 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, StorageOptions options, ILogge
     {
         public override Task PublishAsync(CancellationToken ct) => store.PublishAsync(tempKey, Stored.Sha256, ct);
 
+        public override Task PublishAsAsync(string key, CancellationToken ct) => store.CopyAsync(tempKey, key, ct);
+
         public override async ValueTask DisposeAsync() => await store.CleanUpAsync(tempKey, null);
     }
 
@@ -103,12 +105,14 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, StorageOptions options, ILogge
     {
         if (await GetInfoAsync(sha256, ct) is null)
         {
-            await s3.CopyObjectAsync(new CopyObjectRequest
-            {
-                SourceBucket = options.Bucket, SourceKey = tempKey, DestinationBucket = options.Bucket, DestinationKey = KeyFor(sha256),
-            }, ct);
+            await CopyAsync(tempKey, KeyFor(sha256), ct);
         }
     }
+
+    private Task CopyAsync(string sourceKey, string destinationKey, CancellationToken ct) => s3.CopyObjectAsync(new CopyObjectRequest
+    {
+        SourceBucket = options.Bucket, SourceKey = sourceKey, DestinationBucket = options.Bucket, DestinationKey = destinationKey,
+    }, ct);
 
     private static async Task<int> FillAsync(Stream content, byte[] buffer, int count, CancellationToken ct)
     {
@@ -169,6 +173,14 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, StorageOptions options, ILogge
         var response = await s3.GetObjectAsync(request, ct);
         return new ResponseOwningStream(response);
     }
+
+    public async Task<Stream> OpenKeyRangeAsync(string key, long from, long to, CancellationToken ct)
+    {
+        var response = await s3.GetObjectAsync(new GetObjectRequest { BucketName = options.Bucket, Key = key, ByteRange = new ByteRange(from, to) }, ct);
+        return new ResponseOwningStream(response);
+    }
+
+    public async Task DeleteKeyAsync(string key, CancellationToken ct) => await s3.DeleteObjectAsync(options.Bucket, key, ct);
 
     public async Task EnsureBucketAsync(CancellationToken ct)
     {

@@ -17,7 +17,9 @@ public sealed record DatasetVersion(
     long SizeBytes,
     long Rows,
     IReadOnlyList<DatasetColumn> Columns,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    /// <summary>Set when the version was materialised from a prediction log window (docs/registry-api.md).</summary>
+    MlOps.Registry.Client.PredictionLogs.DatasetLineage? Lineage = null);
 
 /// <summary>
 /// A CSV column. <see cref="Type"/> is <c>numeric</c> when every non-missing value parses as a number

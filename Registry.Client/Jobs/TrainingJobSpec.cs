@@ -20,8 +20,15 @@ public sealed record TrainingJobSpec(
     /// <summary>Training attempts before the job is failed for good (expired leases count).</summary>
     int MaxAttempts = 3);
 
-/// <summary>A dataset version; <see cref="Version"/> null means the latest version at lease time.</summary>
-public sealed record DatasetRef(string Name, int? Version = null);
+/// <summary>
+/// A dataset version; <see cref="Version"/> null means the latest version at lease time. With
+/// <see cref="PredictionLog"/>, the registry materialises that window at submit into dataset <see cref="Name"/>
+/// (default <c>{model}-log</c>) and stores the job with the concrete version (docs/job-spec.md).
+/// </summary>
+public sealed record DatasetRef(string Name = "", int? Version = null, PredictionLogWindow? PredictionLog = null);
+
+/// <summary>Logged-and-labelled predictions of <see cref="Model"/> served in [<see cref="From"/>, <see cref="To"/>), optionally only by <see cref="Versions"/>.</summary>
+public sealed record PredictionLogWindow(string Model, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<int>? Versions = null);
 
 /// <summary>LightGBM settings (ML.NET names). Null means the trainer's default.</summary>
 public sealed record TrainerParams(

@@ -144,6 +144,22 @@ namespace MlOps.Registry.Api.Data.Migrations
                     b.ToTable("dataset_versions", (string)null);
                 });
 
+            modelBuilder.Entity("MlOps.Registry.Api.Data.DatasetVersionLineageEntity", b =>
+                {
+                    b.Property<Guid>("DatasetVersionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("dataset_version_id");
+
+                    b.Property<string>("LineageJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("lineage_json");
+
+                    b.HasKey("DatasetVersionId");
+
+                    b.ToTable("dataset_version_lineage", (string)null);
+                });
+
             modelBuilder.Entity("MlOps.Registry.Api.Data.ExperimentEntity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -458,6 +474,68 @@ namespace MlOps.Registry.Api.Data.Migrations
                     b.ToTable("model_versions", (string)null);
                 });
 
+            modelBuilder.Entity("MlOps.Registry.Api.Data.PredictionLogFileEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("bytes");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateOnly>("Date")
+                        .HasColumnType("date")
+                        .HasColumnName("date");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
+
+                    b.Property<DateTimeOffset?>("MaxTs")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("max_ts");
+
+                    b.Property<DateTimeOffset?>("MinTs")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("min_ts");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("model");
+
+                    b.Property<long>("Rows")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rows");
+
+                    b.Property<int?>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Key")
+                        .IsUnique();
+
+                    b.HasIndex("MaxTs");
+
+                    b.HasIndex("Model", "Kind", "Id");
+
+                    b.ToTable("prediction_log_files", (string)null);
+                });
+
             modelBuilder.Entity("MlOps.Registry.Api.Data.RunEntity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -551,6 +629,15 @@ namespace MlOps.Registry.Api.Data.Migrations
                     b.HasOne("MlOps.Registry.Api.Data.DatasetEntity", null)
                         .WithMany()
                         .HasForeignKey("DatasetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("MlOps.Registry.Api.Data.DatasetVersionLineageEntity", b =>
+                {
+                    b.HasOne("MlOps.Registry.Api.Data.DatasetVersionEntity", null)
+                        .WithOne()
+                        .HasForeignKey("MlOps.Registry.Api.Data.DatasetVersionLineageEntity", "DatasetVersionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
