@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using MlOps.Registry.Client;
 using MlOps.Serving.Api.Hosting;
 using MlOps.Serving.Api.Monitoring;
+using MlOps.Serving.Api.Feedback;
 using MlOps.Serving.Api.Predict;
+using MlOps.Serving.Api.PredictionLog;
 
 namespace MlOps.Serving.Api.Extensions;
 
@@ -27,6 +29,7 @@ public static class ApplicationServiceExtensions
         services.AddHostedService<ModelWatcher>();
         services.AddHostedService<ModelGauges>();
         services.AddHostedService<DriftRetrainer>();
+        services.AddPredictionLog();
         services.AddHealthChecks().AddCheck<ModelReadinessCheck>("models");
 
         // Bodies over Serving:Limits:MaxBodyBytes are refused by the predict path itself (a 400 naming the limit);

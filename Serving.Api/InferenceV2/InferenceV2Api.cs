@@ -6,6 +6,7 @@ using MlOps.Registry.Client;
 using MlOps.Registry.Client.Serving;
 using MlOps.Serving.Api.Hosting;
 using MlOps.Serving.Api.Predict;
+using MlOps.Serving.Api.PredictionLog;
 
 namespace MlOps.Serving.Api.InferenceV2;
 
@@ -41,6 +42,7 @@ public static class InferenceV2Api
             ? [new("predict", V2Datatypes.Fp64, [-1])]
             : [new("predict", V2Datatypes.Bytes, [-1]), new("probability", V2Datatypes.Fp64, [-1]),
                .. classes.Select(c => new V2TensorMetadata(ClassTensor(c), V2Datatypes.Fp64, [-1]))];
+        outputs.Add(new(PredictionIdTensor, V2Datatypes.Bytes, [-1]));
         var versions = new List<string> { model.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (served.Secondary is { } second) versions.Add(second.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return TypedResults.Ok(new V2ModelMetadata(name, versions, Platform, inputs, outputs));
@@ -90,7 +92,9 @@ public static class InferenceV2Api
             var results = predictions.Score(model, scratch, activity);
             if (shadow is not null)
                 predictions.Shadow(served, model, shadow, results, (s, target) => TensorEncoder.TryEncode(request, s.Schema, target, predictions.MaxRows, out _));
-            var response = new V2InferResponse(model.Name, model.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), Outputs(model, results), request.Id);
+            var ids = PredictionIds.New(results.Length);
+            var response = new V2InferResponse(model.Name, model.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), [.. Outputs(model, results), IdTensor(ids)], request.Id);
+            predictions.Log.Log(served, model, started, ids, results, request);
             predictions.Record(model, scratch.Count, started);
             return TypedResults.Ok(response);
         }
@@ -143,6 +147,12 @@ public static class InferenceV2Api
             .. classes.Select((c, k) => new V2Tensor(ClassTensor(c), shape, V2Datatypes.Fp64, JsonSerializer.SerializeToElement(perClass[k]))),
         ];
     }
+
+    /// <summary>The V2 output tensor of prediction ids, one per row in row order (feedback names them).</summary>
+    public const string PredictionIdTensor = "prediction_id";
+
+    private static V2Tensor IdTensor(Guid[] ids) =>
+        new(PredictionIdTensor, [ids.Length], V2Datatypes.Bytes, JsonSerializer.SerializeToElement(ids));
 
     /// <summary>The V2 output tensor holding one class's probability.</summary>
     public static string ClassTensor(string className) => "probability_" + className;

@@ -11,13 +11,14 @@ public static class PredictionJson
     private static readonly JsonEncodedText Version = JsonEncodedText.Encode("version");
     private static readonly JsonEncodedText Alias = JsonEncodedText.Encode("alias");
     private static readonly JsonEncodedText Predictions = JsonEncodedText.Encode("predictions");
+    private static readonly JsonEncodedText PredictionIds = JsonEncodedText.Encode("predictionIds");
     private static readonly JsonEncodedText LatencyMs = JsonEncodedText.Encode("latencyMs");
     private static readonly JsonEncodedText Value = JsonEncodedText.Encode("value");
     private static readonly JsonEncodedText Label = JsonEncodedText.Encode("label");
     private static readonly JsonEncodedText Probability = JsonEncodedText.Encode("probability");
     private static readonly JsonEncodedText Probabilities = JsonEncodedText.Encode("probabilities");
 
-    public static void WriteResponse(Utf8JsonWriter writer, LoadedModel model, ReadOnlySpan<Prediction> predictions, double latencyMs)
+    public static void WriteResponse(Utf8JsonWriter writer, LoadedModel model, ReadOnlySpan<Prediction> predictions, Guid[] ids, double latencyMs)
     {
         writer.WriteStartObject();
         writer.WriteString(Model, model.EncodedName);
@@ -26,12 +27,16 @@ public static class PredictionJson
         writer.WriteStartArray(Predictions);
         foreach (var p in predictions) WritePrediction(writer, p);
         writer.WriteEndArray();
+        // One id per row, in row order (docs/serving-api.md): what feedback names.
+        writer.WriteStartArray(PredictionIds);
+        foreach (var id in ids) writer.WriteStringValue(id);
+        writer.WriteEndArray();
         writer.WriteNumber(LatencyMs, Math.Round(latencyMs, 3));
         writer.WriteEndObject();
         writer.Flush();
     }
 
-    private static void WritePrediction(Utf8JsonWriter writer, Prediction p)
+    public static void WritePrediction(Utf8JsonWriter writer, Prediction p)
     {
         writer.WriteStartObject();
         if (p.Value is { } value) writer.WriteNumber(Value, value);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MlOps.Registry.Client.Serving;
 using MlOps.Serving.Api.Hosting;
 using MlOps.Serving.Api.Monitoring;
+using MlOps.Serving.Api.PredictionLog;
 
 namespace MlOps.Serving.Api.Predict;
 
@@ -12,7 +13,7 @@ namespace MlOps.Serving.Api.Predict;
 /// The predict path shared by the REST and V2 endpoints: route to a version, encode, score, shadow-compare,
 /// record metrics and drift. Synchronous between reading the body and writing the answer.
 /// </summary>
-public sealed class PredictionService(ServingTelemetry telemetry, IOptions<ServingOptions> options, ILogger<PredictionService> logger)
+public sealed class PredictionService(ServingTelemetry telemetry, IOptions<ServingOptions> options, ILogger<PredictionService> logger, PredictionLogger log)
 {
     private readonly LimitOptions _limits = options.Value.Limits;
 
@@ -45,7 +46,9 @@ public sealed class PredictionService(ServingTelemetry telemetry, IOptions<Servi
             }
             var predictions = Score(model, scratch, activity);
             if (shadow is not null) ShadowFromBody(served, model, shadow, predictions, bytes);
-            PredictionJson.WriteResponse(scratch.Writer, model, predictions, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var ids = PredictionIds.New(predictions.Length);
+            PredictionJson.WriteResponse(scratch.Writer, model, predictions, ids, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            log.Log(served, model, started, ids, predictions, bytes);
             Record(model, scratch.Count, started);
             return new PredictionResult(model, scratch);
         }
@@ -86,6 +89,9 @@ public sealed class PredictionService(ServingTelemetry telemetry, IOptions<Servi
         model.Drift.Observe(scratch);
         return results;
     }
+
+    /// <summary>The prediction log (sampling, non-blocking hand-over), for the V2 path.</summary>
+    public PredictionLogger Log => log;
 
     public void Record(LoadedModel model, int rows, long started)
     {

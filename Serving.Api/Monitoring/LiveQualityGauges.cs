@@ -1,0 +1,58 @@
+using System.Diagnostics.Metrics;
+using MlOps.Serving.Api.Hosting;
+
+namespace MlOps.Serving.Api.Monitoring;
+
+/// <summary>
+/// Live quality next to the training quality, per model version, read at scrape time: the alert rule
+/// ServingLiveQualityDegraded (deploy/prometheus/alerts.yml) compares the two series. A hosted service only so
+/// that the gauges exist from the start.
+/// </summary>
+public sealed class LiveQualityGauges : IHostedService
+{
+    private readonly ModelCatalog _catalog;
+    private readonly LiveQuality _quality;
+
+    public LiveQualityGauges(ServingTelemetry telemetry, ModelCatalog catalog, LiveQuality quality)
+    {
+        _catalog = catalog;
+        _quality = quality;
+        telemetry.Meter.CreateObservableGauge("mlops.serving.live_quality", Live,
+            description: "Quality over the last labelled predictions of a version (rmse, mae, accuracy, auc, log_loss).");
+        telemetry.Meter.CreateObservableGauge("mlops.serving.live_quality.rows", Rows,
+            description: "Labelled predictions in a version's live quality window.");
+        telemetry.Meter.CreateObservableGauge("mlops.serving.training_quality", Training,
+            description: "The served version's training (test split) metrics, for comparison with the live ones.");
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private IEnumerable<Measurement<double>> Live()
+    {
+        foreach (var snapshot in _quality.Snapshot())
+            foreach (var (metric, value) in snapshot.Metrics)
+                yield return new(value, new("model", snapshot.Model), new("version", snapshot.Version), new("metric", metric));
+    }
+
+    private IEnumerable<Measurement<long>> Rows() =>
+        _quality.Snapshot().Select(s => new Measurement<long>(s.Rows, new("model", s.Model), new("version", s.Version)));
+
+    private IEnumerable<Measurement<double>> Training()
+    {
+        foreach (var model in _catalog.Models)
+        {
+            foreach (var loaded in new[] { model.Primary, model.Secondary })
+            {
+                if (loaded is null) continue;
+                var manifest = loaded.Model.Manifest;
+                foreach (var metric in QualityMetrics.For(manifest.Task))
+                {
+                    if (manifest.Metrics.TryGetValue(metric, out var value))
+                        yield return new(value, new("model", model.Name), new("version", loaded.Version), new("metric", metric));
+                }
+            }
+        }
+    }
+}
