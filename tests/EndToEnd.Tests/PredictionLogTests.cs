@@ -122,16 +122,18 @@ public sealed class PredictionLogTests(LoggedSystem system)
 
     private async Task<double> WaitForLiveRmseAsync(HttpClient serving, int version, TimeSpan timeout)
     {
-        var series = $"mlops_serving_live_quality{{metric=\"rmse\",model=\"{LoggedSystem.ModelName}\",version=\"{version}\"}}";
-        var rowsSeries = $"mlops_serving_live_quality_rows{{model=\"{LoggedSystem.ModelName}\",version=\"{version}\"}}";
+        string[] labels = [$"model=\"{LoggedSystem.ModelName}\"", $"version=\"{version}\""];
+        double? Find(Dictionary<string, double> samples, string? metric) =>
+            samples.Where(s => labels.All(s.Key.Contains) && (metric is null || s.Key.Contains($"metric=\"{metric}\"")))
+                .Select(s => (double?)s.Value).FirstOrDefault();
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var quality = await ServingProbe.ScrapeAsync(serving, "mlops_serving_live_quality");
             var count = await ServingProbe.ScrapeAsync(serving, "mlops_serving_live_quality_rows");
-            if (count.GetValueOrDefault(rowsSeries) >= Rows && quality.TryGetValue(series, out var rmse)) return rmse;
+            if (Find(count, null) >= Rows && Find(quality, "rmse") is { } rmse) return rmse;
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{series} with {Rows} rows not on /metrics: {string.Join(", ", quality.Concat(count))}\n{system.Logs()}");
+                throw new TimeoutException($"live rmse of {Rows} rows not on /metrics: {string.Join(", ", quality.Concat(count))}\n{system.Logs()}");
             await Task.Delay(250);
         }
     }
