@@ -1,20 +1,22 @@
 using System.Diagnostics.Metrics;
 using MlOps.Serving.Api.Hosting;
+using MlOps.Serving.Api.PredictionLog;
 
 namespace MlOps.Serving.Api.Monitoring;
 
 /// <summary>
 /// Live quality next to the training quality, per model version, read at scrape time: the alert rule
 /// ServingLiveQualityDegraded (deploy/prometheus/alerts.yml) compares the two series. A hosted service only so
-/// that the gauges exist from the start.
+/// that the gauges, and the prediction log counters at zero for every model, exist from the start.
 /// </summary>
 public sealed class LiveQualityGauges : IHostedService
 {
     private readonly ModelCatalog _catalog;
     private readonly LiveQuality _quality;
 
-    public LiveQualityGauges(ServingTelemetry telemetry, ModelCatalog catalog, LiveQuality quality)
+    public LiveQualityGauges(ServingTelemetry telemetry, ModelCatalog catalog, LiveQuality quality, PredictionLogTelemetry logTelemetry)
     {
+        foreach (var model in catalog.Models) logTelemetry.Initialise(model.Name);
         _catalog = catalog;
         _quality = quality;
         telemetry.Meter.CreateObservableGauge("mlops.serving.live_quality", Live,
