@@ -108,6 +108,10 @@ public sealed class FeedbackTests(TrainedModels models) : IAsyncLifetime
     public async Task Regression_live_rmse_and_mae_equal_the_offline_figures_from_the_stored_rows()
     {
         var answers = await PredictAsync("houses", models.Ames, 40);
+        // Before any feedback the series exist, empty: 0 rows and NaN (which no alert comparison matches).
+        var before = await ScrapeAsync();
+        Assert.Equal(0, Assertions.Metric(before, "mlops_serving_live_quality_rows", ("model", "houses"), ("version", "1")));
+        Assert.True(double.IsNaN(Assertions.Metric(before, "mlops_serving_live_quality", ("model", "houses"), ("version", "1"), ("metric", "rmse"))!.Value));
         // Truth a few percent off each prediction, in both directions; one id no replica ever gave.
         var items = answers.Take(30).Select((a, i) => (a.Id, (object)(a.Prediction.Value!.Value * (1 + 0.05 * Math.Sin(i))))).ToList();
         var stranger = Guid.CreateVersion7().ToString();

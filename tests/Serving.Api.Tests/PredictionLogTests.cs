@@ -157,6 +157,12 @@ public sealed class PredictionLogTests(TrainedModels models) : IAsyncLifetime
         Assert.Equal(10, Assertions.Metric(scrape, "mlops_serving_prediction_log_sampled_total", ("model", "ames")));
         Assert.Equal(40, Assertions.Metric(scrape, "mlops_serving_prediction_log_dropped_total", ("model", "ames"), ("reason", "buffer_full")));
         Assert.Equal(10, Assertions.Metric(scrape, "mlops_serving_prediction_log_buffered"));
+        // The uploader keeps failing and retrying (first attempt at once, then with backoff), in the background.
+        for (var i = 0; i < 100 && !(Assertions.Metric(scrape, "mlops_serving_prediction_log_upload_failures_total", ("model", "ames"), ("kind", "predictions")) >= 1); i++)
+        {
+            await Task.Delay(200);
+            scrape = await client.Http.GetStringAsync("metrics");
+        }
         Assert.True(Assertions.Metric(scrape, "mlops_serving_prediction_log_upload_failures_total", ("model", "ames"), ("kind", "predictions")) >= 1);
         // Not a timing claim (bench/ measures cost): the requests did not wait out the uploads' 1 s+ backoff.
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"50 requests took {watch.Elapsed}");
