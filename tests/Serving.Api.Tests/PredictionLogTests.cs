@@ -43,15 +43,18 @@ public sealed class PredictionLogTests(TrainedModels models) : IAsyncLifetime
         await using var serving = new ServingFactory(ServingFactory.FromFiles(("ames", models.Ames.BundlePath)));
         var client = await serving.StartReadyAsync();
 
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var batch = await LoggedPredictions.PredictAsync(client.Http, "ames", AmesRows(20));
         var single = await LoggedPredictions.PredictAsync(client.Http, "ames", AmesRows(1));
+        var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         Assert.Equal(20, batch.Ids.Count);
         Assert.Single(single.Ids);
         var all = batch.Ids.Concat(single.Ids).Select(Guid.Parse).ToList();
         Assert.Equal(all.Count, all.Distinct().Count());
         Assert.All(all, id => Assert.Equal(7, id.Version));
-        // UUIDv7 leads with the millisecond time: a later request's id sorts after an earlier one's.
-        Assert.True(string.CompareOrdinal(single.Ids[0], batch.Ids[0]) > 0);
+        // UUIDv7 leads with the Unix milliseconds (48 bits): ids sort by time, to the millisecond.
+        Assert.All(batch.Ids.Concat(single.Ids), id => Assert.InRange(Convert.ToInt64(id.Replace("-", "")[..12], 16), before, after));
+        Assert.True(string.CompareOrdinal(single.Ids[0][..13], batch.Ids[0][..13]) >= 0);
         Assert.Equal(20, batch.Response.Predictions.Count); // the existing fields are unchanged
 
         var v2 = await client.InferAsync("ames", models.Ames.V2Request(2));
