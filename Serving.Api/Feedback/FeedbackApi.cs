@@ -31,7 +31,7 @@ public static class FeedbackApi
 
     private static async Task<Results<Ok<FeedbackResponse>, ProblemHttpResult>> PostAsync(
         string name, HttpRequest http, ModelCatalog catalog, FeedbackAuthorizer auth, PredictionLogger logger,
-        PredictionIndex index, LiveQuality quality, IPredictionLogStore store, PredictionLogTelemetry telemetry,
+        PredictionIndex index, LiveQuality quality, PredictionLogStore store, PredictionLogTelemetry telemetry,
         IOptions<FeedbackOptions> options, ILogger<FeedbackRequest> log, CancellationToken ct)
     {
         var source = "";
@@ -74,7 +74,7 @@ public static class FeedbackApi
         {
             using var buffer = new MemoryStream();
             await PredictionLogWriter.WriteFeedbackAsync(rows, buffer, ct);
-            await store.StoreAsync(new PredictionLogFile(name, PredictionLogKinds.Feedback, null, DateOnly.FromDateTime(received), buffer.ToArray(), rows.Count), ct);
+            await store.StoreAsync(new LogFileUpload(name, PredictionLogKinds.Feedback, null, DateOnly.FromDateTime(received), buffer.ToArray(), rows.Count), ct);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {

@@ -1,20 +1,22 @@
 using System.Diagnostics.Metrics;
 using MlOps.Serving.Api.Hosting;
+using MlOps.Serving.Api.PredictionLog;
 
 namespace MlOps.Serving.Api.Monitoring;
 
 /// <summary>
 /// Live quality next to the training quality, per model version, read at scrape time: the alert rule
 /// ServingLiveQualityDegraded (deploy/prometheus/alerts.yml) compares the two series. A hosted service only so
-/// that the gauges exist from the start.
+/// that the gauges, and the prediction log counters at zero for every model, exist from the start.
 /// </summary>
 public sealed class LiveQualityGauges : IHostedService
 {
     private readonly ModelCatalog _catalog;
     private readonly LiveQuality _quality;
 
-    public LiveQualityGauges(ServingTelemetry telemetry, ModelCatalog catalog, LiveQuality quality)
+    public LiveQualityGauges(ServingTelemetry telemetry, ModelCatalog catalog, LiveQuality quality, PredictionLogTelemetry logTelemetry)
     {
+        foreach (var model in catalog.Models) logTelemetry.Initialise(model.Name);
         _catalog = catalog;
         _quality = quality;
         telemetry.Meter.CreateObservableGauge("mlops.serving.live_quality", Live,
@@ -29,15 +31,39 @@ public sealed class LiveQualityGauges : IHostedService
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Every served version's task metrics: NaN until its window has a labelled row (so the series exist from the
+    /// start, and a comparison with NaN never fires an alert), then the window's figures.
+    /// </summary>
     private IEnumerable<Measurement<double>> Live()
     {
-        foreach (var snapshot in _quality.Snapshot())
-            foreach (var (metric, value) in snapshot.Metrics)
-                yield return new(value, new("model", snapshot.Model), new("version", snapshot.Version), new("metric", metric));
+        foreach (var (model, version, task, snapshot) in Versions())
+        {
+            foreach (var metric in QualityMetrics.For(task))
+                yield return new(snapshot?.Metrics.GetValueOrDefault(metric, double.NaN) ?? double.NaN,
+                    new("model", model), new("version", version), new("metric", metric));
+        }
     }
 
     private IEnumerable<Measurement<long>> Rows() =>
-        _quality.Snapshot().Select(s => new Measurement<long>(s.Rows, new("model", s.Model), new("version", s.Version)));
+        Versions().Select(v => new Measurement<long>(v.Snapshot?.Rows ?? 0, new("model", v.Model), new("version", v.Version)));
+
+    /// <summary>Versions loaded here, and versions no longer loaded whose window still holds labelled rows.</summary>
+    private IEnumerable<(string Model, int Version, string Task, LiveQualitySnapshot? Snapshot)> Versions()
+    {
+        var live = _quality.Snapshot().ToDictionary(s => (s.Model, s.Version));
+        var seen = new HashSet<(string, int)>();
+        foreach (var model in _catalog.Models)
+        {
+            foreach (var loaded in new[] { model.Primary, model.Secondary })
+            {
+                if (loaded is null || !seen.Add((model.Name, loaded.Version))) continue;
+                yield return (model.Name, loaded.Version, loaded.Model.Manifest.Task, live.GetValueOrDefault((model.Name, loaded.Version)));
+            }
+        }
+        foreach (var snapshot in live.Values)
+            if (seen.Add((snapshot.Model, snapshot.Version))) yield return (snapshot.Model, snapshot.Version, snapshot.Task, snapshot);
+    }
 
     private IEnumerable<Measurement<double>> Training()
     {

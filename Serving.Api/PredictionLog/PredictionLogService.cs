@@ -16,7 +16,7 @@ namespace MlOps.Serving.Api.PredictionLog;
 public sealed class PredictionLogService(
     PredictionLogger logger,
     PredictionIndex index,
-    IPredictionLogStore store,
+    PredictionLogStore store,
     PredictionLogTelemetry telemetry,
     IOptions<PredictionLogOptions> options,
     ILogger<PredictionLogService> log) : BackgroundService
@@ -138,7 +138,7 @@ public sealed class PredictionLogService(
             await PredictionLogWriter.WritePredictionsAsync(pending.Rows, buffer, CancellationToken.None);
             parquet = buffer.ToArray();
         }
-        var file = new PredictionLogFile(pending.Model, PredictionLogKinds.Predictions, pending.Version, pending.Date, parquet, pending.Rows.Count);
+        var file = new LogFileUpload(pending.Model, PredictionLogKinds.Predictions, pending.Version, pending.Date, parquet, pending.Rows.Count);
         var delay = TimeSpan.FromSeconds(1);
         for (var attempt = 1; ; attempt++)
         {

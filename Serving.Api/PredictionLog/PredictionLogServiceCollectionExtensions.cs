@@ -18,7 +18,7 @@ public static class PredictionLogServiceCollectionExtensions
         services.AddSingleton<PredictionIndex>();
         services.AddSingleton<LiveQuality>();
         services.AddSingleton<FeedbackAuthorizer>();
-        services.AddSingleton<IPredictionLogStore, RegistryPredictionLogStore>();
+        services.AddSingleton<PredictionLogStore>();
         services.AddHostedService<PredictionLogService>();
         services.AddHostedService<LiveQualityGauges>();
         return services;

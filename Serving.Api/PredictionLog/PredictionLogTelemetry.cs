@@ -50,7 +50,11 @@ public sealed class PredictionLogTelemetry
         _sampled.Add(0, new KeyValuePair<string, object?>("model", model));
         Dropped(model, 0, BufferFull);
         Dropped(model, 0, UploadFailed);
-        UploadFailure(model, PredictionLogKinds.Predictions);
+        foreach (var kind in new[] { PredictionLogKinds.Predictions, PredictionLogKinds.Feedback })
+        {
+            Uploaded(model, kind, 0);
+            _uploadFailures.Add(0, new("model", model), new("kind", kind));
+        }
         Feedback(model, 0, 0);
     }
 

@@ -141,7 +141,7 @@ public sealed class BadInputTests(TrainedModels models) : IAsyncLifetime
     [Fact]
     public async Task V2_wrong_datatype_missing_input_and_bad_cell()
     {
-        var request = V2Request(3);
+        var request = models.Ames.V2Request(3);
         var tensors = request.Inputs.ToList();
         var neighborhood = tensors.FindIndex(t => t.Name == "Neighborhood");
         tensors[neighborhood] = tensors[neighborhood] with { Datatype = V2Datatypes.Fp64 };
@@ -171,23 +171,11 @@ public sealed class BadInputTests(TrainedModels models) : IAsyncLifetime
     [Fact]
     public async Task V2_infer_equals_the_offline_model()
     {
-        var response = await _factory.CreateServingClient().InferAsync("ames", V2Request(10));
+        var response = await _factory.CreateServingClient().InferAsync("ames", models.Ames.V2Request(10));
         Assert.Equal("ames", response.ModelName);
         Assert.Equal("1", response.ModelVersion);
         var values = response.Outputs.Single(o => o.Name == "predict").Data.Deserialize<double[]>()!;
         Assert.Equal(10, values.Length);
         for (var i = 0; i < 10; i++) Assertions.Close(models.Ames.Offline[i].Value, values[i]);
-    }
-
-    private V2InferRequest V2Request(int rows)
-    {
-        var sample = models.Ames.TestRows.Take(rows).ToList();
-        var inputs = sample[0].Keys.Select(column =>
-        {
-            var numeric = sample.All(r => r[column] is null or double);
-            return new V2Tensor(column, [rows], numeric ? V2Datatypes.Fp64 : V2Datatypes.Bytes,
-                JsonSerializer.SerializeToElement(sample.Select(r => r[column]).ToArray()));
-        }).ToList();
-        return new V2InferRequest(inputs, Id: "req-1");
     }
 }

@@ -55,6 +55,19 @@ public sealed class TrainedModel
     /// <summary>The offline model's prediction for each of <see cref="TestRows"/> (ScoringModel on the trainer's own encoding).</summary>
     public IReadOnlyList<Registry.Client.Serving.Prediction> Offline { get; }
 
+    /// <summary>A V2 infer request of test rows (one tensor per column, shape [rows]).</summary>
+    public Registry.Client.Serving.V2InferRequest V2Request(int rows, int skip = 0)
+    {
+        var sample = TestRows.Skip(skip).Take(rows).ToList();
+        var inputs = sample[0].Keys.Select(column =>
+        {
+            var numeric = sample.All(r => r[column] is null or double);
+            return new Registry.Client.Serving.V2Tensor(column, [rows], numeric ? Registry.Client.Serving.V2Datatypes.Fp64 : Registry.Client.Serving.V2Datatypes.Bytes,
+                System.Text.Json.JsonSerializer.SerializeToElement(sample.Select(r => r[column]).ToArray()));
+        }).ToList();
+        return new Registry.Client.Serving.V2InferRequest(inputs, Id: "req-1");
+    }
+
     public static async Task<TrainedModel> TrainAsync(string dataset, string task, string label, TrainerParams trainer, string? positiveClass = null)
     {
         var path = Path.Combine(DatasetsFolder(), dataset);
