@@ -27,15 +27,16 @@ public sealed class RegistryHarness : IAsyncLifetime
 
     public async Task DisposeAsync() => await Registry.DisposeAsync();
 
+    /// <summary>Registers a trained bundle with its label, as the worker does (a prediction log window names its label column after it).</summary>
     public Task<ModelVersion> RegisterAsync(string model, TrainedModel trained) =>
-        RegisterBytesAsync(model, trained.Bytes, trained.Result.Manifest.Task, trained.Result.Manifest.Features);
+        RegisterBytesAsync(model, trained.Bytes, trained.Result.Manifest.Task, trained.Result.Manifest.Features, trained.Result.Manifest.Label);
 
     /// <summary>Registers any bytes (the registry checks their sha256, not that they are a model).</summary>
-    public async Task<ModelVersion> RegisterBytesAsync(string model, byte[] bytes, string task, IReadOnlyList<FeatureColumn> features)
+    public async Task<ModelVersion> RegisterBytesAsync(string model, byte[] bytes, string task, IReadOnlyList<FeatureColumn> features, string? label = null)
     {
         var schema = features.Select(f => new FeatureSchema(f.Name, f.Kind == FeatureKind.Numeric ? ColumnTypes.Numeric : ColumnTypes.Categorical, f.Levels)).ToList();
         var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
-        var metadata = new ModelVersionMetadata(null, null, task, schema, new Dictionary<string, double>(), sha);
+        var metadata = new ModelVersionMetadata(null, null, task, schema, new Dictionary<string, double>(), sha, label);
         return await Admin.RegisterModelVersionAsync(model, metadata, new MemoryStream(bytes));
     }
 
