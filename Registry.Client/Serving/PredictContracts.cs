@@ -25,7 +25,9 @@ public sealed record PredictResponse(
     int Version,
     string Alias,
     IReadOnlyList<Prediction> Predictions,
-    double LatencyMs);
+    double LatencyMs,
+    /// <summary>One id per row, in row order (issue 14): what feedback names. Null from a server without prediction ids.</summary>
+    IReadOnlyList<string>? PredictionIds = null);
 
 /// <summary>A served model version: what <c>GET /v1/models/{name}</c> and <c>/model/info</c> describe.</summary>
 public sealed record ServedVersion(

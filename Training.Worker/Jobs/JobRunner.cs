@@ -117,7 +117,8 @@ public sealed class JobRunner(
         // The registry checked these at submit; a job queued by an older registry gets the same rules before any work.
         if (JobSpecRules.Check(spec) is { } invalid) throw new TrainingSpecException(invalid);
         var dataset = await ResolveDatasetAsync(spec.Dataset, ct);
-        var resolved = spec with { Dataset = new DatasetRef(dataset.Dataset, dataset.Version) };
+        // The prediction log window (if any) stays on the spec: the gate compares on it (PromotionGate).
+        var resolved = spec with { Dataset = spec.Dataset with { Name = dataset.Dataset, Version = dataset.Version } };
         var datasetRef = new DatasetVersionRef(dataset.Dataset, dataset.Version);
 
         await registry.GetOrCreateExperimentAsync(spec.Experiment, ct);
@@ -340,6 +341,13 @@ public sealed class JobRunner(
             ["features"] = spec.Features is { } f ? string.Join(",", f) : "all but the label",
         };
         if (spec.PositiveClass is { } positive) parameters["positiveClass"] = positive;
+        if (spec.Dataset.PredictionLog is { } window)
+        {
+            parameters["dataset.predictionLog.model"] = window.Model;
+            parameters["dataset.predictionLog.from"] = window.From.ToString("O", CultureInfo.InvariantCulture);
+            parameters["dataset.predictionLog.to"] = window.To.ToString("O", CultureInfo.InvariantCulture);
+            parameters["dataset.predictionLog.versions"] = window.Versions is { } v ? string.Join(",", v) : "all";
+        }
         return parameters;
     }
 

@@ -9,7 +9,10 @@ namespace MlOps.Training.Worker.Promotion;
 /// <summary>
 /// Decides whether a new version takes the spec's alias: only if it beats the alias holder on the gate metric by
 /// the spec's minImprovement (strictly better when that is 0). "On the same split": a holder trained on the same
-/// dataset version is scored on this job's test split; otherwise its recorded metric is used.
+/// dataset version is scored on this job's test split; so is any holder when the job trains on a prediction log
+/// window (the point of that dataset is to compare both on recent reality; those rows were served by a version, so
+/// at most a holder trained on an overlapping window saw some of them, which favours the holder, never the new
+/// version); otherwise its recorded metric is used.
 /// </summary>
 public sealed class PromotionGate(RegistryClient registry, ILogger<PromotionGate> logger)
 {
@@ -30,7 +33,8 @@ public sealed class PromotionGate(RegistryClient registry, ILogger<PromotionGate
         var mode = GateDecision.RecordedMetric;
         string? why = null;
         double? incumbent = null;
-        if (holder.Dataset == dataset)
+        var window = data.Spec.Dataset.PredictionLog;
+        if (holder.Dataset == dataset || window is not null)
         {
             var (holderMetrics, problem) = await EvaluateHolderAsync(register.Model, holder, data, ct);
             if (holderMetrics is not null)
@@ -49,6 +53,10 @@ public sealed class PromotionGate(RegistryClient registry, ILogger<PromotionGate
         else
         {
             why = $"v{holder.Version} was trained on {Describe(holder.Dataset)}, not {Describe(dataset)}, so its recorded {metric} is used";
+        }
+        if (mode == GateDecision.SameSplit && window is not null && holder.Dataset != dataset)
+        {
+            why = $"both scored on the test split of {Describe(dataset)}, predictions of '{window.Model}' logged in [{window.From:O}, {window.To:O})";
         }
         if (incumbent is null)
         {

@@ -23,6 +23,8 @@ public sealed class BaselineBodies(JsonObject document, IReadOnlyDictionary<stri
         // Left out so that no earlier answer short-circuits the case: an idempotency key's existing job, a page
         // token's check, an unknown parent run's 404 would each stop the request before the field reaches storage.
         ["idempotencyKey"] = null, ["pageToken"] = null, ["parentRunId"] = null,
+        // A job's dataset by name: a predictionLog window next to it would refuse every job case at the dataset check.
+        ["predictionLog"] = null,
         ["positiveClass"] = null, ["error"] = "adv failure", ["trials"] = 2, ["step"] = 1, ["type"] = "numeric", ["levels"] = null,
         ["space"] = new JsonObject { ["numberOfLeaves"] = new JsonArray(8, 16) }, ["features"] = new JsonArray("x1", "x2"),
     };

@@ -55,6 +55,7 @@ public sealed class GeneratedAdversarialTests(LiveSystem system, ITestOutputHelp
                     .Replace("/runs/{id}", $"/runs/{run.Id}")
                     .Replace("{id}", Guid.NewGuid().ToString())
                     .Replace("/models/{name}", $"/models/{LiveSystem.ModelName}")
+                    .Replace("{model}", LiveSystem.ModelName)
                     .Replace("{alias}", "adv-alias")
                     .Replace("{name}", "adv-name");
                 var baseline = baselines.Build(schema)!;
