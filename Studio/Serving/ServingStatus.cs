@@ -8,6 +8,9 @@ namespace MlOps.Studio.Serving;
 /// <summary>One served model as the serving API reports it, with the drift PSI it exports per feature.</summary>
 public sealed record ServedModelStatus(ServedModelInfo Info, IReadOnlyDictionary<string, double> DriftPsi);
 
+/// <summary>One served version's live quality (NaN: no feedback yet) and training metrics, by metric name.</summary>
+public sealed record LiveQualityStatus(int Version, long LabelledRows, IReadOnlyDictionary<string, double> Live, IReadOnlyDictionary<string, double> Training);
+
 /// <summary>
 /// Reads the serving API: <c>GET /v1/models/{name}</c> for every registered model (404: not served) and the
 /// <c>mlops_serving_drift_psi</c> gauge from its Prometheus <c>/metrics</c>. Absent when no serving endpoint is configured.
@@ -33,6 +36,33 @@ public sealed class ServingStatusReader(ServingClient serving)
         return served;
     }
 
+    /// <summary>
+    /// Live quality of <paramref name="model"/>'s served versions next to their training metrics, from the
+    /// <c>mlops_serving_live_quality</c>, <c>..._rows</c> and <c>mlops_serving_training_quality</c> gauges
+    /// (docs/prediction-log.md). Empty when the endpoint serves no version of it.
+    /// </summary>
+    public async Task<IReadOnlyList<LiveQualityStatus>> ReadLiveQualityAsync(string model, CancellationToken ct)
+    {
+        using var response = await serving.Http.GetAsync("metrics", ct);
+        if (!response.IsSuccessStatusCode) return [];
+        var text = await response.Content.ReadAsStringAsync(ct);
+        Dictionary<int, Dictionary<string, double>> ByVersion(string metric) =>
+            PrometheusText.Samples(text, metric)
+                .Where(s => s.Labels.GetValueOrDefault("model") == model && s.Labels.ContainsKey("metric")
+                            && int.TryParse(s.Labels.GetValueOrDefault("version"), CultureInfo.InvariantCulture, out _))
+                .GroupBy(s => int.Parse(s.Labels["version"], CultureInfo.InvariantCulture))
+                .ToDictionary(g => g.Key, g => g.ToDictionary(s => s.Labels["metric"], s => s.Value, StringComparer.Ordinal));
+        var live = ByVersion("mlops_serving_live_quality");
+        var training = ByVersion("mlops_serving_training_quality");
+        var rows = PrometheusText.Samples(text, "mlops_serving_live_quality_rows")
+            .Where(s => s.Labels.GetValueOrDefault("model") == model)
+            .ToDictionary(s => int.Parse(s.Labels["version"], CultureInfo.InvariantCulture), s => (long)s.Value);
+        return live.Keys.Union(training.Keys).Order()
+            .Select(v => new LiveQualityStatus(v, rows.GetValueOrDefault(v),
+                live.GetValueOrDefault(v) ?? new Dictionary<string, double>(), training.GetValueOrDefault(v) ?? new Dictionary<string, double>()))
+            .ToList();
+    }
+
     private async Task<Dictionary<string, Dictionary<string, double>>> ReadDriftAsync(CancellationToken ct)
     {
         using var response = await serving.Http.GetAsync("metrics", ct);
@@ -48,6 +78,20 @@ public static class PrometheusText
     public static Dictionary<string, Dictionary<string, double>> ReadGauge(string text, string metric, string outerLabel, string innerLabel)
     {
         var result = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);
+        foreach (var (labels, value) in Samples(text, metric))
+        {
+            if (labels.TryGetValue(outerLabel, out var outer) && labels.TryGetValue(innerLabel, out var inner))
+            {
+                (result.TryGetValue(outer, out var m) ? m : result[outer] = new(StringComparer.Ordinal))[inner] = value;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Every sample of <paramref name="metric"/> that has labels: its labels and value (NaN included).</summary>
+    public static List<(Dictionary<string, string> Labels, double Value)> Samples(string text, string metric)
+    {
+        var samples = new List<(Dictionary<string, string>, double)>();
         foreach (var raw in text.AsSpan().EnumerateLines())
         {
             var line = raw.Trim();
@@ -60,15 +104,13 @@ public static class PrometheusText
             {
                 continue;
             }
-            var labels = ParseLabels(line[(metric.Length + 1)..close].ToString());
             var valueText = line[(close + 1)..].Trim().ToString().Split(' ')[0];
-            if (labels.TryGetValue(outerLabel, out var outer) && labels.TryGetValue(innerLabel, out var inner)
-                && double.TryParse(valueText, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            if (double.TryParse(valueText, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
             {
-                (result.TryGetValue(outer, out var m) ? m : result[outer] = new(StringComparer.Ordinal))[inner] = value;
+                samples.Add((ParseLabels(line[(metric.Length + 1)..close].ToString()), value));
             }
         }
-        return result;
+        return samples;
     }
 
     private static Dictionary<string, string> ParseLabels(string s)

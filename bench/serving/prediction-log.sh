@@ -87,34 +87,4 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-python3 - "$OUT_DIR" <<'PY' | tee "$OUT_DIR/results.md"
-import glob, json, os, sys
-out = sys.argv[1]
-def result(path):
-    line = open(path).read().strip()
-    return dict(p.split("=", 1) for p in line.split()[1:] if "=" in p)
-runs = {os.path.basename(p)[:-7]: result(p) for p in sorted(glob.glob(os.path.join(out, "*.result")))}
-print("| run | requests/s | p50 ms | p99 ms | errors | other procs % |")
-print("|---|---|---|---|---|---|")
-for name, r in runs.items():
-    print(f"| {name} | {float(r['rps']):,.0f} | {float(r['p50_ms']):.2f} | {float(r['p99_ms']):.2f} | {r['errors']} | {r.get('other_cpu_pct', '?')} |")
-off = [float(r["rps"]) for n, r in runs.items() if n.startswith("off")]
-on = [float(r["rps"]) for n, r in runs.items() if n.startswith("on")]
-ratio = (sum(on) / len(on)) / (sum(off) / len(off))
-pairs = [float(runs[f"on-{i}"]["rps"]) / float(runs[f"off-{i}"]["rps"]) for i in range(1, len(on) + 1)]
-print(f"\nlogging at 100% / off, single row: {ratio:.3f}x (per round: {', '.join(f'{p:.3f}' for p in pairs)}; goal >= 0.85x: {'met' if ratio >= 0.85 else 'NOT met'})")
-sink = json.load(open(os.path.join(out, "sink.json"))) if os.path.exists(os.path.join(out, "sink.json")) else {"files": 0, "bytes": 0}
-print(f"sink: {sink['files']} Parquet files, {sink['bytes'] / 1e6:.1f} MB")
-for name in runs:
-    path = os.path.join(out, f"{name}.metrics.txt")
-    if not os.path.exists(path): continue
-    m = {}
-    for line in open(path):
-        if line.startswith("mlops_serving_prediction_log_") and not line.startswith("#"):
-            parts = line.split()
-            m[parts[0]] = float(parts[1])
-    sampled = sum(v for k, v in m.items() if k.startswith("mlops_serving_prediction_log_sampled_total"))
-    stored = sum(v for k, v in m.items() if k.startswith("mlops_serving_prediction_log_uploaded_total") and 'kind="predictions"' in k)
-    dropped = sum(v for k, v in m.items() if k.startswith("mlops_serving_prediction_log_dropped_total"))
-    print(f"{name}: rows sampled {sampled:,.0f}, stored by the end of the load {stored:,.0f} (the rest at shutdown), dropped {dropped:,.0f}")
-PY
+python3 "$HERE/summarize_log.py" "$OUT_DIR" | tee "$OUT_DIR/results.md"

@@ -10,7 +10,7 @@ namespace MlOps.Serving.Api.Tests.Infrastructure;
 /// <summary>Predict calls that keep the answer's prediction ids, and reading logged files back from the registry's bucket.</summary>
 public static class LoggedPredictions
 {
-    /// <summary>A REST predict answer with its <c>predictionIds</c> (the shared record does not carry them yet).</summary>
+    /// <summary>A REST predict answer with its <c>predictionIds</c>.</summary>
     public sealed record Answer(PredictResponse Response, IReadOnlyList<string> Ids);
 
     public static async Task<Answer> PredictAsync(HttpClient http, string model, IReadOnlyList<IReadOnlyDictionary<string, object?>> rows)
@@ -20,8 +20,7 @@ public static class LoggedPredictions
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, text);
         var body = JsonSerializer.Deserialize<PredictResponse>(text, RegistryJson.Options)!;
-        var ids = JsonDocument.Parse(text).RootElement.GetProperty("predictionIds").EnumerateArray().Select(e => e.GetString()!).ToList();
-        return new Answer(body, ids);
+        return new Answer(body, body.PredictionIds ?? throw new InvalidOperationException("no predictionIds in " + text));
     }
 
     /// <summary>Waits until the registry lists <paramref name="rows"/> rows of <paramref name="kind"/> for the model, then reads them all.</summary>

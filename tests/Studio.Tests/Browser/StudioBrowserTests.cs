@@ -158,6 +158,8 @@ public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture
         await Expect(page.GetByTestId("key-role")).ToContainTextAsync("reader key");
         await page.GotoAsync($"models/{TrainedRegistry.Model}");
         await Expect(page.GetByTestId("promote")).ToContainTextAsync("needs an admin key");
+        // Serving is reachable: its live quality section lists the served versions with their training figures.
+        await Expect(page.GetByTestId("live-quality")).ToContainTextAsync("auc training");
         await page.GetByTestId("promote-version").SelectOptionAsync(before.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.GetByTestId("review-promote").ClickAsync();
         await page.GetByTestId("confirm-promote").ClickAsync();

@@ -25,6 +25,20 @@ public sealed class PrometheusTextTests
         Assert.Equal(0.001, gauge["ames"]["Lot \"Area\""]);
         Assert.Equal(2, gauge.Count);
     }
+
+    [Fact]
+    public void Reads_every_sample_with_its_labels_including_NaN()
+    {
+        const string text = """
+            mlops_serving_live_quality{model="ames",version="3",metric="rmse",otel_scope_name="MlOps.Serving"} 21000.5
+            mlops_serving_live_quality{model="ames",version="4",metric="rmse"} NaN
+            mlops_serving_live_quality_rows{model="ames",version="3"} 120
+            """;
+        var samples = PrometheusText.Samples(text, "mlops_serving_live_quality");
+        Assert.Equal(2, samples.Count);
+        Assert.Equal(("3", "rmse", 21000.5), (samples[0].Labels["version"], samples[0].Labels["metric"], samples[0].Value));
+        Assert.True(double.IsNaN(samples[1].Value));
+    }
 }
 
 [Collection(SeededCollection.Name)]
