@@ -95,8 +95,10 @@ public static class FeedbackApi
         return TypedResults.Ok(new FeedbackResponse(name, items.Length, items.Length - unmatched.Count, unmatched.Count, unmatched));
     }
 
-    private static string? Validate(FeedbackItem item, int i, string task, HashSet<string> classes)
+    private static string? Validate(FeedbackItem? item, int i, string task, HashSet<string> classes)
     {
+        // The serializer leaves a null list element as it is.
+        if (item is null) return $"Item {i}: must be an object {{\"predictionId\": \"...\", \"truth\": ...}}, not null.";
         if (!PredictionIds.TryParse(item.PredictionId, out _))
             return $"Item {i}: predictionId '{item.PredictionId}' is not a prediction id (a UUID as the predict answer gave it).";
         var truth = item.Truth;

@@ -208,6 +208,7 @@ public sealed class FeedbackTests(TrainedModels models) : IAsyncLifetime
     [InlineData("houses", "{\"items\": [{\"predictionId\": \"%ID%\", \"truth\": \"12\"}]}", "truth must be a finite number", 0)]
     [InlineData("houses", "{\"items\": [{\"predictionId\": \"%ID%\", \"truth\": 1}, {\"predictionId\": \"nope\", \"truth\": 1}]}", "'nope' is not a prediction id", 1)]
     [InlineData("houses", "{\"items\": []}", "at least one item", null)]
+    [InlineData("houses", "{\"items\": [null]}", "must be an object", 0)]
     [InlineData("houses", "{\"items\": [{\"predictionId\": \"%ID%\", \"truth\": 1, \"weight\": 2}]}", "weight", null)]
     [InlineData("houses", "{\"items\": [{\"predictionId\": \"%ID%\"}]}", "truth", null)]
     [InlineData("houses", "not json", "not a valid feedback request", null)]

@@ -115,7 +115,7 @@ public sealed class RequestEncodingTests(TrainedModels models) : IAsyncLifetime
         var rows = models.Credit.TestRows.Take(5).ToList<IReadOnlyDictionary<string, object?>>();
         var rest = await _client.PredictAsync("credit", PredictRequest.Batch(rows));
         var metadata = await _client.Http.GetFromJsonAsync<V2ModelMetadata>("v2/models/credit", RegistryJson.Options);
-        Assert.Equal(["predict", "probability", "probability_bad", "probability_good"], metadata!.Outputs.Select(o => o.Name).Order());
+        Assert.Equal(["predict", "prediction_id", "probability", "probability_bad", "probability_good"], metadata!.Outputs.Select(o => o.Name).Order());
 
         var inputs = models.Credit.Result.Manifest.Features.Select(f => new
         {
