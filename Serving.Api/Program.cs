@@ -1,5 +1,6 @@
 using Scalar.AspNetCore;
 using MlOps.ServiceDefaults;
+using MlOps.Serving.Api.Explain;
 using MlOps.Serving.Api.Extensions;
 using MlOps.Serving.Api.InferenceV2;
 using MlOps.Serving.Api.Predict;
@@ -17,6 +18,7 @@ app.MapScalarApiReference(o => { o.DefaultFonts = false; o.Telemetry = false; })
 app.MapDefaultEndpoints();
 app.MapPredictApi();
 app.MapInferenceV2Api();
+app.MapExplainApi();
 app.Run();
 
 public partial class Program;

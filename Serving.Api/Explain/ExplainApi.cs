@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using MlOps.Registry.Client.Serving;
+using MlOps.Serving.Api.Hosting;
+using MlOps.Serving.Api.Monitoring;
+using MlOps.Serving.Api.Predict;
+
+namespace MlOps.Serving.Api.Explain;
+
+/// <summary>
+/// REST explain: <c>POST /v1/models/{name}/explain</c> takes predict's body and answers each row's prediction with
+/// its TreeSHAP contributions. Off the predict hot path: it allocates per row and costs far more than a prediction.
+/// </summary>
+public static class ExplainApi
+{
+    public static IEndpointRouteBuilder MapExplainApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/v1/models").WithTags("Explain")
+            .MapPost("/{name}/explain", ExplainAsync)
+            .Accepts<PredictRequest>("application/json")
+            .WithSummary("Per-feature contributions (exact TreeSHAP) to each row's raw scores, with the prediction.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<ExplainResponse>, ProblemHttpResult>> ExplainAsync(
+        string name, HttpRequest request, ModelCatalog catalog, PredictionService predictions, CancellationToken ct)
+    {
+        if (catalog.Find(name) is not { } served) return ServingProblems.UnknownModel(name);
+        // The primary version answers: an explanation should not depend on which side of a canary split it fell.
+        if (served.Primary is not { } model) return ServingProblems.NotLoaded(name);
+        if (model.Model.Explainer is not { } explainer) return ExplainProblems.Unavailable(name, model.Version, model.Model.ExplainerUnavailableReason);
+
+        var body = await RequestBody.ReadAsync(request, predictions.MaxBodyBytes, ct);
+        if (body is not { } bytes) return ServingProblems.Invalid(InputError.BodyTooLarge(predictions.MaxBodyBytes));
+        var scratch = model.RentScratch();
+        try
+        {
+            using var activity = ServingTelemetry.Source.StartActivity("explain");
+            activity?.SetTag("mlops.model", model.Name);
+            activity?.SetTag("mlops.model.version", model.Version);
+            if (!RowParser.TryParse(bytes, model.Schema, scratch, predictions.MaxRows, out var error)) return ServingProblems.Invalid(error);
+            activity?.SetTag("mlops.rows", scratch.Count);
+            var rows = new RowExplanation[scratch.Count];
+            for (var i = 0; i < rows.Length; i++) rows[i] = RowExplainer.Explain(model, explainer, scratch[i]);
+            return TypedResults.Ok(new ExplainResponse(model.Name, model.Version, model.Alias, ModelBundle.Explaining.TreeExplainer.Method, rows));
+        }
+        finally
+        {
+            model.Return(scratch);
+            request.BodyReader.AdvanceTo(bytes.End);
+        }
+    }
+}
