@@ -57,6 +57,9 @@ public sealed class ScoringModel
     /// <summary>Why <see cref="Explainer"/> is null (null when it is not).</summary>
     public string? ExplainerUnavailableReason { get; private set; }
 
+    /// <summary>ML.NET's feature contributions, the fallback when <see cref="Explainer"/> is null and ML.NET has them.</summary>
+    public Explaining.MlNetContributions? Contributions { get; private set; }
+
     public FeatureEncoder Encoder { get; }
 
     /// <summary>Loads a bundle (see <see cref="ModelBundleFile"/>).</summary>
@@ -70,6 +73,11 @@ public sealed class ScoringModel
             var scoring = new ScoringModel(manifest, ml, model);
             scoring.Explainer = Explaining.TreeExplainer.TryCreate(model, manifest, covers, out var reason);
             scoring.ExplainerUnavailableReason = scoring.Explainer is null ? reason : null;
+            if (scoring.Explainer is null)
+            {
+                scoring.Contributions = Explaining.MlNetContributions.TryCreate(ml, model, manifest, out var fallback);
+                if (scoring.Contributions is null) scoring.ExplainerUnavailableReason += "; " + fallback;
+            }
             return scoring;
         }
     }

@@ -2,8 +2,10 @@ namespace MlOps.Registry.Client.Serving;
 
 /// <summary>
 /// Answer of <c>POST /v1/models/{name}/explain</c> (same body as predict): per row, the prediction and how each
-/// input column moved each raw score away from the model's expected raw score. <see cref="Method"/> says how the
-/// contributions were computed (<c>tree-shap</c>: exact path-dependent TreeSHAP, docs/serving-api.md).
+/// input column moved each raw score. <see cref="Method"/> says how the contributions were computed
+/// (docs/serving-api.md): <c>tree-shap</c>, exact path-dependent TreeSHAP, moving the raw score away from the
+/// model's expected raw score (base value); or, for a bundle without tree covers, <c>mlnet-feature-contribution</c>,
+/// ML.NET's FeatureContributionCalculator, which has no base value and does not add up to the raw score.
 /// </summary>
 public sealed record ExplainResponse(
     string Model,
@@ -18,11 +20,11 @@ public sealed record RowExplanation(Prediction Prediction, IReadOnlyList<ScoreEx
 /// <summary>
 /// One raw score: regression, the prediction itself (<see cref="Class"/> null); binary, the margin of the positive
 /// class before calibration; multiclass, one per class (that class's one-versus-all score before calibration and
-/// normalization). <c>BaseValue + sum(Contributions) = RawScore</c>, keyed by input column (a categorical column is
-/// one entry, its one-hot slots together).
+/// normalization). With <c>tree-shap</c>, <c>BaseValue + sum(Contributions) = RawScore</c>, keyed by input column (a categorical column is
+/// one entry, its one-hot slots together). <see cref="BaseValue"/> is null for <c>mlnet-feature-contribution</c>.
 /// </summary>
 public sealed record ScoreExplanation(
     string? Class,
-    double BaseValue,
+    double? BaseValue,
     double RawScore,
     IReadOnlyDictionary<string, double> Contributions);

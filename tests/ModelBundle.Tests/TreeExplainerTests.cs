@@ -116,6 +116,9 @@ public sealed class TreeExplainerTests
         var model = await ScoringModel.LoadAsync(bytes, CancellationToken.None);
         Assert.Null(model.Explainer);
         Assert.Contains("covers", model.ExplainerUnavailableReason);
+        // ML.NET has no contribution calculator for one-versus-all models either: nothing explains this bundle.
+        Assert.Null(model.Contributions);
+        Assert.Contains("contribution", model.ExplainerUnavailableReason);
     }
 
     /// <summary>Checks every train and test row, as encoded and with numeric cells missing; returns the rows checked.</summary>

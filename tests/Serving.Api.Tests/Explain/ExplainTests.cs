@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using MlOps.ModelBundle.Explaining;
 using MlOps.ModelBundle.Scoring;
 using MlOps.Registry.Client.Jobs;
@@ -28,7 +30,9 @@ public sealed class ExplainTests(TrainedModels models) : IAsyncLifetime
         await AddAsync("ames", models.Ames, "ames_housing.csv", TrainingTasks.Regression, "Sale_Price", null);
         await AddAsync("credit", models.Credit, "credit_scoring.csv", TrainingTasks.Binary, "Status", "bad");
         await AddAsync("hpc", models.Hpc, "hpc_data.csv", TrainingTasks.Multiclass, "class", null);
-        var files = _explained.Select(e => (e.Key, e.Value.Path)).Append(("plain", models.Ames.BundlePath)).ToArray();
+        // And two bundles as the trainer writes them today, without covers: Ames (ML.NET's calculator) and HPC (neither).
+        var files = _explained.Select(e => (e.Key, e.Value.Path))
+            .Append(("ames-plain", models.Ames.BundlePath)).Append(("hpc-plain", models.Hpc.BundlePath)).ToArray();
         _factory = new ServingFactory(ServingFactory.FromFiles(files));
         _client = await _factory.StartReadyAsync();
     }
@@ -65,7 +69,7 @@ public sealed class ExplainTests(TrainedModels models) : IAsyncLifetime
             {
                 var score = explanation.Scores[e];
                 Assert.Equal(columns, score.Contributions.Keys);
-                Assert.True(Math.Abs(score.BaseValue + score.Contributions.Values.Sum() - score.RawScore) <= 1e-6,
+                Assert.True(Math.Abs(score.BaseValue!.Value + score.Contributions.Values.Sum() - score.RawScore) <= 1e-6,
                     $"row {i} score {e}: {score.BaseValue} + contributions != {score.RawScore}");
                 // Doubles survive the JSON round trip exactly: the same numbers as the explainer on the offline encoding.
                 Assert.Equal(raw[e], score.RawScore);
@@ -98,25 +102,72 @@ public sealed class ExplainTests(TrainedModels models) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Unknown_model_is_404_and_a_bundle_without_covers_is_409()
+    public async Task A_bundle_without_covers_falls_back_to_ml_net_contributions_and_says_so()
     {
-        var body = JsonSerializer.Serialize(new { features = models.Ames.TestRows[0] });
+        var rows = models.Ames.TestRows.Take(20).ToList<IReadOnlyDictionary<string, object?>>();
+        var response = await _client.ExplainAsync("ames-plain", PredictRequest.Batch(rows));
+
+        Assert.Equal("mlnet-feature-contribution", response.Method);
+        var expected = await MlNetContributionsPerColumnAsync(models.Ames, rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var explanation = response.Explanations[i];
+            Assertions.SamePrediction(models.Ames.Offline[i], explanation.Prediction);
+            var score = Assert.Single(explanation.Scores);
+            Assert.Null(score.BaseValue);
+            Assert.Equal(explanation.Prediction.Value, score.RawScore);
+            Assert.Equal(expected[i].Keys, score.Contributions.Keys);
+            foreach (var (column, value) in expected[i]) Assertions.Close(value, score.Contributions[column]);
+            Assert.Contains(score.Contributions.Values, v => v != 0);
+        }
+    }
+
+    [Fact]
+    public async Task Unknown_model_is_404_and_a_multiclass_bundle_without_covers_is_409()
+    {
+        var body = JsonSerializer.Serialize(new { features = models.Hpc.TestRows[0] });
         using var unknown = await _client.Http.PostJsonAsync("v1/models/nope/explain", body);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
 
-        using var plain = await _client.Http.PostJsonAsync("v1/models/plain/explain", body);
+        using var plain = await _client.Http.PostJsonAsync("v1/models/hpc-plain/explain", body);
         var text = await plain.Content.ReadAsStringAsync();
-        Assert.Equal(HttpStatusCode.Conflict, plain.StatusCode);
+        Assert.True(plain.StatusCode == HttpStatusCode.Conflict, $"{(int)plain.StatusCode}: {text}");
         Assert.Equal("application/problem+json", plain.Content.Headers.ContentType?.MediaType);
         Assert.Contains("covers", JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString());
         // The same bundle still predicts.
-        var predicted = await _client.PredictAsync("plain", PredictRequest.Single(models.Ames.TestRows[0]));
-        Assertions.SamePrediction(models.Ames.Offline[0], predicted.Predictions[0]);
+        var predicted = await _client.PredictAsync("hpc-plain", PredictRequest.Single(models.Hpc.TestRows[0]));
+        Assertions.SamePrediction(models.Hpc.Offline[0], predicted.Predictions[0]);
     }
 
-    private static (double[] Raw, double[] Phi) OfflineExplain(TreeExplainer explainer, ScoringModel offline, Dictionary<string, object?> row)
+    /// <summary>
+    /// ML.NET's calculator run here through a batch IDataView (not the server's pooled PredictionEngine), per slot,
+    /// with slots summed into their input columns by name ("Column=level" slots from the encoder's slot names).
+    /// </summary>
+    private static async Task<List<Dictionary<string, double>>> MlNetContributionsPerColumnAsync(TrainedModel model, int count)
     {
-        var encoder = offline.Encoder;
+        using var stream = new MemoryStream(model.Bytes);
+        var (manifest, modelBytes) = await ModelBundle.Packaging.ModelBundleFile.ReadAsync(stream, CancellationToken.None);
+        var ml = new MLContext(seed: 0);
+        var loaded = ml.Model.Load(modelBytes, out _);
+        var predictor = (Microsoft.ML.ISingleFeaturePredictionTransformer<Microsoft.ML.Trainers.ICalculateFeatureContribution>)
+            (loaded is Microsoft.ML.Data.TransformerChain<Microsoft.ML.ITransformer> chain ? chain.Single() : loaded);
+        var encoder = new ModelBundle.Features.FeatureEncoder(manifest.Features);
+        var vectors = model.TestRows.Take(count).Select(row => Encode(encoder, row)).Select(v => new FeatureRow { Features = v }).ToList();
+        var data = ml.Data.LoadFromEnumerable(vectors, FeatureRow.SchemaFor(encoder.Length));
+        var scored = ml.Transforms.CalculateFeatureContribution(predictor, encoder.Length, encoder.Length, normalize: false).Fit(data).Transform(data);
+        var slotNames = encoder.SlotNames();
+        var result = new List<Dictionary<string, double>>();
+        foreach (var contributions in scored.GetColumn<float[]>("FeatureContributions"))
+        {
+            var perColumn = manifest.Features.ToDictionary(f => f.Name, _ => 0.0);
+            for (var s = 0; s < contributions.Length; s++) perColumn[slotNames[s].Split('=')[0]] += contributions[s];
+            result.Add(perColumn);
+        }
+        return result;
+    }
+
+    private static float[] Encode(ModelBundle.Features.FeatureEncoder encoder, Dictionary<string, object?> row)
+    {
         var vector = new float[encoder.Length];
         encoder.Reset(vector);
         foreach (var (column, value) in row)
@@ -125,6 +176,12 @@ public sealed class ExplainTests(TrainedModels models) : IAsyncLifetime
             if (encoder.Columns[index].Kind == ModelBundle.Features.FeatureKind.Numeric) encoder.SetNumeric(vector, index, (double?)value);
             else encoder.SetCategorical(vector, index, (string?)value);
         }
+        return vector;
+    }
+
+    private static (double[] Raw, double[] Phi) OfflineExplain(TreeExplainer explainer, ScoringModel offline, Dictionary<string, object?> row)
+    {
+        var vector = Encode(offline.Encoder, row);
         var raw = new double[explainer.OutputCount];
         var phi = new double[explainer.OutputCount * explainer.PlayerCount];
         explainer.Explain(vector, raw, phi);
