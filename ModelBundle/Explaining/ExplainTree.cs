@@ -22,6 +22,9 @@ internal sealed class ExplainTree
         LeafValues = leafValues;
         Depth = depth;
         SplitCover = new double[slot.Length];
+        // Path lengths go up to Depth + 1 elements: 1/k for k up to Depth + 2 covers every index TreeShap uses.
+        Inverse = new double[depth + 3];
+        for (var k = 1; k < Inverse.Length; k++) Inverse[k] = 1.0 / k;
         LeafCover = new double[leafValues.Length];
     }
 
@@ -36,6 +39,8 @@ internal sealed class ExplainTree
     /// <summary>Splits on the longest root-to-leaf path (0 for a tree without splits).</summary>
     public int Depth { get; }
     public double[] SplitCover { get; }
+    /// <summary>1/k (TreeShap multiplies by these instead of dividing).</summary>
+    public double[] Inverse { get; }
     public double[] LeafCover { get; }
 
     /// <summary>A tree without splits outputs 0 (InternalRegressionTree.GetOutput) and explains nothing.</summary>

@@ -43,14 +43,14 @@ internal static class TreeShap
         var own = start + depth + 1;
         var path = storage[own..];
         storage.Slice(start, depth).CopyTo(path);
-        Extend(path, depth, zero, one, feature);
+        Extend(path, depth, zero, one, feature, tree.Inverse);
 
         if (node < 0)
         {
             var value = tree.LeafValues[~node];
             for (var i = 1; i <= depth; i++)
             {
-                var weight = UnwoundSum(path, depth, i);
+                var weight = UnwoundSum(path, depth, i, tree.Inverse);
                 phi[path[i].Feature] += weight * (path[i].One - path[i].Zero) * value;
             }
             return;
@@ -71,7 +71,7 @@ internal static class TreeShap
         {
             incomingZero = path[index].Zero;
             incomingOne = path[index].One;
-            Unwind(path, depth, index);
+            Unwind(path, depth, index, tree.Inverse);
             depth--;
         }
         Child(tree, row, phi, storage, hot, own, depth + 1, hotZero * incomingZero, incomingOne, split);
@@ -87,37 +87,43 @@ internal static class TreeShap
         Recurse(tree, row, phi, storage, child, start, depth, zero, one, feature);
     }
 
-    private static void Extend(Span<PathElement> path, int depth, double zero, double one, int feature)
+    // Path-dependent TreeSHAP only ever has One = 1 (the row's own way) or 0, so "/ one" is dropped below; the
+    // divisions by small integers are multiplications by ExplainTree.Inverse (1/k), the algorithm's hot loops.
+
+    private static void Extend(Span<PathElement> path, int depth, double zero, double one, int feature, ReadOnlySpan<double> inverse)
     {
         path[depth].Feature = feature;
         path[depth].Zero = zero;
         path[depth].One = one;
         path[depth].Weight = depth == 0 ? 1 : 0;
+        var scale = inverse[depth + 1];
         for (var i = depth - 1; i >= 0; i--)
         {
-            path[i + 1].Weight += one * path[i].Weight * (i + 1) / (depth + 1);
-            path[i].Weight = zero * path[i].Weight * (depth - i) / (depth + 1);
+            path[i + 1].Weight += one * path[i].Weight * (i + 1) * scale;
+            path[i].Weight = zero * path[i].Weight * (depth - i) * scale;
         }
     }
 
     /// <summary>Removes element <paramref name="index"/> from a path of length <paramref name="depth"/> + 1.</summary>
-    private static void Unwind(Span<PathElement> path, int depth, int index)
+    private static void Unwind(Span<PathElement> path, int depth, int index, ReadOnlySpan<double> inverse)
     {
         var one = path[index].One;
         var zero = path[index].Zero;
         var next = path[depth].Weight;
-        for (var i = depth - 1; i >= 0; i--)
+        var scale = inverse[depth + 1];
+        if (one != 0)
         {
-            if (one != 0)
+            for (var i = depth - 1; i >= 0; i--)
             {
                 var previous = path[i].Weight;
-                path[i].Weight = next * (depth + 1) / ((i + 1) * one);
-                next = previous - path[i].Weight * zero * (depth - i) / (depth + 1);
+                path[i].Weight = next * (depth + 1) * inverse[i + 1];
+                next = previous - path[i].Weight * zero * (depth - i) * scale;
             }
-            else
-            {
-                path[i].Weight = path[i].Weight * (depth + 1) / (zero * (depth - i));
-            }
+        }
+        else
+        {
+            var perZero = (depth + 1) / zero;
+            for (var i = depth - 1; i >= 0; i--) path[i].Weight = path[i].Weight * perZero * inverse[depth - i];
         }
         for (var i = index; i < depth; i++)
         {
@@ -128,24 +134,25 @@ internal static class TreeShap
     }
 
     /// <summary>Total weight of the path with element <paramref name="index"/> unwound, without changing it.</summary>
-    private static double UnwoundSum(Span<PathElement> path, int depth, int index)
+    private static double UnwoundSum(Span<PathElement> path, int depth, int index, ReadOnlySpan<double> inverse)
     {
-        var one = path[index].One;
         var zero = path[index].Zero;
-        var next = path[depth].Weight;
         var total = 0.0;
-        for (var i = depth - 1; i >= 0; i--)
+        if (path[index].One != 0)
         {
-            if (one != 0)
+            var next = path[depth].Weight;
+            var scale = inverse[depth + 1];
+            for (var i = depth - 1; i >= 0; i--)
             {
-                var weight = next * (depth + 1) / ((i + 1) * one);
+                var weight = next * (depth + 1) * inverse[i + 1];
                 total += weight;
-                next = path[i].Weight - weight * zero * (depth - i) / (depth + 1);
+                next = path[i].Weight - weight * zero * (depth - i) * scale;
             }
-            else if (zero != 0)
-            {
-                total += path[i].Weight / zero * (depth + 1) / (depth - i);
-            }
+        }
+        else if (zero != 0)
+        {
+            for (var i = depth - 1; i >= 0; i--) total += path[i].Weight * inverse[depth - i];
+            total *= (depth + 1) / zero;
         }
         return total;
     }
