@@ -1,5 +1,6 @@
 using Scalar.AspNetCore;
 using MlOps.ServiceDefaults;
+using MlOps.Serving.Api.Explain;
 using MlOps.Serving.Api.Extensions;
 using MlOps.Serving.Api.Feedback;
 using MlOps.Serving.Api.InferenceV2;
@@ -19,6 +20,7 @@ app.MapDefaultEndpoints();
 app.MapPredictApi();
 app.MapInferenceV2Api();
 app.MapFeedbackApi();
+app.MapExplainApi();
 app.Run();
 
 public partial class Program;

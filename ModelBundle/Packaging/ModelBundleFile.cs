@@ -12,6 +12,8 @@ public static class ModelBundleFile
 {
     public const string ManifestEntry = "manifest.json";
     public const string ModelEntry = "model.zip";
+    /// <summary>Optional: training rows per tree leaf, for explanations (<see cref="Explaining.TreeCovers"/>).</summary>
+    public const string CoversEntry = "tree-covers.json";
 
     // Zip timestamps are DOS dates: 1980-01-01 is the earliest, and a constant one keeps bytes stable.
     private static readonly DateTimeOffset FixedTime = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -24,7 +26,11 @@ public static class ModelBundleFile
     };
 
     /// <summary>Writes a bundle. <paramref name="mlNetModel"/> is what MLContext.Model.Save wrote.</summary>
-    public static async Task WriteAsync(Stream destination, BundleManifest manifest, Stream mlNetModel, CancellationToken ct)
+    public static async Task WriteAsync(Stream destination, BundleManifest manifest, Stream mlNetModel, CancellationToken ct) =>
+        await WriteAsync(destination, manifest, mlNetModel, ct, covers: null);
+
+    /// <summary>Writes a bundle, with the trees' covers when given (an entry after the model; readers without it skip it).</summary>
+    public static async Task WriteAsync(Stream destination, BundleManifest manifest, Stream mlNetModel, CancellationToken ct, Explaining.TreeCovers? covers)
     {
         using var normalizedModel = new MemoryStream();
         await NormalizeZipAsync(mlNetModel, normalizedModel, ct);
@@ -44,10 +50,27 @@ public static class ModelBundleFile
         {
             await normalizedModel.CopyToAsync(stream, ct);
         }
+        if (covers is null) return;
+        var coversEntry = archive.CreateEntry(CoversEntry, CompressionLevel.Optimal);
+        coversEntry.LastWriteTime = FixedTime;
+        await using (var stream = await coversEntry.OpenAsync(ct))
+        {
+            await JsonSerializer.SerializeAsync(stream, covers, CompactJson, ct);
+        }
     }
+
+    // Covers are long integer arrays: indented, they would be mostly whitespace.
+    private static readonly JsonSerializerOptions CompactJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>Reads a bundle: its manifest, and the ML.NET model bytes (for MLContext.Model.Load).</summary>
     public static async Task<(BundleManifest Manifest, MemoryStream MlNetModel)> ReadAsync(Stream source, CancellationToken ct)
+    {
+        var (manifest, model, _) = await ReadWithCoversAsync(source, ct);
+        return (manifest, model);
+    }
+
+    /// <summary>Reads a bundle with its tree covers (null when it has none: bundles from before explanations).</summary>
+    public static async Task<(BundleManifest Manifest, MemoryStream MlNetModel, Explaining.TreeCovers? Covers)> ReadWithCoversAsync(Stream source, CancellationToken ct)
     {
         await using var archive = new ZipArchive(source, ZipArchiveMode.Read, leaveOpen: true);
         var manifestEntry = archive.GetEntry(ManifestEntry) ?? throw new InvalidDataException($"Model bundle has no {ManifestEntry}.");
@@ -66,7 +89,14 @@ public static class ModelBundleFile
             await stream.CopyToAsync(model, ct);
         }
         model.Position = 0;
-        return (manifest, model);
+        Explaining.TreeCovers? covers = null;
+        if (archive.GetEntry(CoversEntry) is { } coversEntry)
+        {
+            await using var stream = await coversEntry.OpenAsync(ct);
+            covers = await JsonSerializer.DeserializeAsync<Explaining.TreeCovers>(stream, CompactJson, ct)
+                ?? throw new InvalidDataException($"Model bundle {CoversEntry} is empty.");
+        }
+        return (manifest, model, covers);
     }
 
     // ML.NET stamps entries with the current time; rewrite them with a fixed one, same order and content.

@@ -51,17 +51,34 @@ public sealed class ScoringModel
 
     public BundleManifest Manifest { get; }
 
+    /// <summary>Per-feature contributions (TreeSHAP) when the bundle has tree covers; else null.</summary>
+    public Explaining.TreeExplainer? Explainer { get; private set; }
+
+    /// <summary>Why <see cref="Explainer"/> is null (null when it is not).</summary>
+    public string? ExplainerUnavailableReason { get; private set; }
+
+    /// <summary>ML.NET's feature contributions, the fallback when <see cref="Explainer"/> is null and ML.NET has them.</summary>
+    public Explaining.MlNetContributions? Contributions { get; private set; }
+
     public FeatureEncoder Encoder { get; }
 
     /// <summary>Loads a bundle (see <see cref="ModelBundleFile"/>).</summary>
     public static async Task<ScoringModel> LoadAsync(Stream bundle, CancellationToken ct)
     {
-        var (manifest, modelBytes) = await ModelBundleFile.ReadAsync(bundle, ct);
+        var (manifest, modelBytes, covers) = await ModelBundleFile.ReadWithCoversAsync(bundle, ct);
         await using (modelBytes)
         {
             var ml = new MLContext(seed: 0);
             var model = ml.Model.Load(modelBytes, out _);
-            return new ScoringModel(manifest, ml, model);
+            var scoring = new ScoringModel(manifest, ml, model);
+            scoring.Explainer = Explaining.TreeExplainer.TryCreate(model, manifest, covers, out var reason);
+            scoring.ExplainerUnavailableReason = scoring.Explainer is null ? reason : null;
+            if (scoring.Explainer is null)
+            {
+                scoring.Contributions = Explaining.MlNetContributions.TryCreate(ml, model, manifest, out var fallback);
+                if (scoring.Contributions is null) scoring.ExplainerUnavailableReason += "; " + fallback;
+            }
+            return scoring;
         }
     }
 

@@ -239,7 +239,7 @@ internal sealed class TreeEnsembleEvaluator
     private static readonly FieldInfo? TreeField =
         typeof(RegressionTreeBase).GetField("_tree", BindingFlags.Instance | BindingFlags.NonPublic);
 
-    private static bool TryReadDefaults(RegressionTreeBase tree, out float[]? defaults)
+    internal static bool TryReadDefaults(RegressionTreeBase tree, out float[]? defaults)
     {
         defaults = null;
         var inner = TreeField?.GetValue(tree);

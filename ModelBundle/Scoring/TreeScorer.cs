@@ -57,7 +57,7 @@ internal abstract class TreeScorer
     }
 
     // MLContext.Model.Load may hand back the saved transformer itself or a one-element chain around it.
-    private static object? Unwrap(ITransformer model)
+    internal static object? Unwrap(ITransformer model)
     {
         if (model is TransformerChain<ITransformer> chain)
         {

@@ -20,6 +20,10 @@ public sealed class ServingClient(HttpClient http)
     public Task<PredictResponse> PredictDefaultAsync(PredictRequest request, CancellationToken ct = default) =>
         PostAsync<PredictResponse, PredictRequest>("predict", request, ct);
 
+    /// <summary>Per-column contributions for each row: <c>POST /v1/models/{name}/explain</c>.</summary>
+    public Task<ExplainResponse> ExplainAsync(string model, PredictRequest request, CancellationToken ct = default) =>
+        PostAsync<ExplainResponse, PredictRequest>($"v1/models/{Uri.EscapeDataString(model)}/explain", request, ct);
+
     public Task<ServedModelInfo> GetModelInfoAsync(string model, CancellationToken ct = default) =>
         GetAsync<ServedModelInfo>($"v1/models/{Uri.EscapeDataString(model)}", ct);
 

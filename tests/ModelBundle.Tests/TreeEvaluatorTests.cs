@@ -156,7 +156,7 @@ public sealed class TreeEvaluatorTests
     {
         var spec = new TrainingJobSpec("model-bundle-tests", new DatasetRef(Path.GetFileNameWithoutExtension(dataset), 1), task, label,
             PositiveClass: positiveClass, Trainer: trainer, Split: new SplitSpec(0.2, 42));
-        await using var csv = File.OpenRead(Path.Combine(DatasetsFolder(), dataset));
+        await using var csv = File.OpenRead(Path.Combine(Datasets.Folder(), dataset));
         var table = await CsvTable.ReadAsync(csv, CancellationToken.None);
         var data = TrainingData.Prepare(spec, table, null);
         var result = await ModelTrainer.TrainAsync(data, LightGbmSettings.From(trainer), CancellationToken.None);
@@ -165,17 +165,6 @@ public sealed class TreeEvaluatorTests
         using var forEngine = new MemoryStream(result.Bundle);
         var engine = await ReferenceEngine.LoadAsync(forEngine);
         return (model, engine, data);
-    }
-
-    private static string DatasetsFolder()
-    {
-        if (Environment.GetEnvironmentVariable("MLOPS_DATASETS") is { Length: > 0 } fromEnv) return fromEnv;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "samples", "datasets");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new InvalidOperationException("samples/datasets not found above " + AppContext.BaseDirectory);
     }
 }
 
