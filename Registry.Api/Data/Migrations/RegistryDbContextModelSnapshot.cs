@@ -276,7 +276,7 @@ namespace MlOps.Registry.Api.Data.Migrations
 
                     b.HasKey("RunId", "Key");
 
-                    b.HasIndex("Key", "Value");
+                    b.HasIndex("Key", "Value", "RunId");
 
                     b.ToTable("latest_metrics", (string)null);
                 });
@@ -492,7 +492,9 @@ namespace MlOps.Registry.Api.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ExperimentId", "StartedAt");
+                    b.HasIndex("StartedAt", "Id");
+
+                    b.HasIndex("ExperimentId", "StartedAt", "Id");
 
                     b.ToTable("runs", (string)null);
                 });
