@@ -1,0 +1,71 @@
+namespace MlOps.Bench.Scale;
+
+/// <summary>
+/// CPU seconds used by the registry process, by PostgreSQL (postmaster and its children: the backends serving the
+/// registry's pooled connections) and by the whole machine, from /proc: says which side bounds a throughput run and
+/// how much the other engineers on the shared machine used meanwhile.
+/// </summary>
+public sealed class CpuMeter(int registryPid, int postmasterPid)
+{
+    private static readonly double Tick = 100.0; // USER_HZ on Linux
+
+    public record Sample(double Registry, double Postgres, double MachineBusy, double MachineTotal, DateTime At);
+
+    public Sample Take() => new(ProcessSeconds(registryPid), PostgresSeconds(), MachineSeconds(busy: true), MachineSeconds(busy: false), DateTime.UtcNow);
+
+    public static string Describe(Sample a, Sample b)
+    {
+        var wall = (b.At - a.At).TotalSeconds;
+        var reg = (b.Registry - a.Registry) / wall;
+        var pg = (b.Postgres - a.Postgres) / wall;
+        var busy = (b.MachineBusy - a.MachineBusy) / wall;
+        return $"cores busy: registry {reg:F2}, postgres {pg:F2}, everything else {Math.Max(0, busy - reg - pg):F2} (of {Environment.ProcessorCount})";
+    }
+
+    private static double ProcessSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(f[11]) + long.Parse(f[12])) / Tick; // utime, stime (fields 14, 15)
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private double PostgresSeconds()
+    {
+        var total = ProcessSeconds(postmasterPid);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                var stat = File.ReadAllText($"{dir}/stat");
+                var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(f[1]) == postmasterPid)
+                {
+                    total += (long.Parse(f[11]) + long.Parse(f[12])) / Tick;
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return total;
+    }
+
+    private static double MachineSeconds(bool busy)
+    {
+        var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..].Select(long.Parse).ToArray();
+        // user nice system idle iowait irq softirq steal
+        var total = f.Take(8).Sum();
+        return (busy ? total - f[3] - f[4] : total) / Tick;
+    }
+}
