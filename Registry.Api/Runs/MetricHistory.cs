@@ -24,18 +24,22 @@ public sealed class MetricHistory(RegistryDbContext db)
     public async Task<List<MetricPoint>> ReadAsync(Guid id, string key, long? afterStep, int? limit, int? maxPoints, CancellationToken ct)
     {
         const string points = "FROM metric_chunks c, unnest(c.steps, c.values, c.timestamps) WITH ORDINALITY AS p(step, value, ts, n)";
-        // Chunks wholly at or before afterStep are skipped on their steps array alone, before values and timestamps
-        // (TOASTed for large batches) are read.
-        var where = afterStep is null
-            ? "WHERE c.run_id = @id AND c.key = @key"
-            : "WHERE c.run_id = @id AND c.key = @key AND (SELECT max(s) FROM unnest(c.steps) s) > @after AND p.step > @after";
+        // Chunks wholly at or before afterStep are skipped on their steps array alone (an array operator, no unnest),
+        // before values and timestamps (TOASTed for large batches) are read.
+        var after = afterStep is null ? "" : " AND @after < ANY(c.steps) AND p.step > @after";
+        var where = "WHERE c.run_id = @id AND c.key = @key" + after;
         var sql = limit is not null
-            // A page ends with every point of its last step (WITH TIES), so "afterStep = last step" loses none.
+            // A page: the limit-th smallest step after afterStep (a bounded top-N over the steps arrays alone) is the
+            // page's last step; the page is every point up to it, so "afterStep = last step" loses none of a step
+            // logged twice, and only the chunks holding such steps are unnested in full.
             ? $"""
-              SELECT step AS "Step", value AS "Value", ts AS "Timestamp" FROM (
-                SELECT p.step, p.value, p.ts, c.id AS chunk, p.n {points} {where}
-                ORDER BY p.step FETCH FIRST @n ROWS WITH TIES) x
-              ORDER BY step, ts, chunk, n
+              WITH cut AS (
+                SELECT max(step) AS last FROM (
+                  SELECT p.step FROM metric_chunks c, unnest(c.steps) AS p(step) {where}
+                  ORDER BY p.step LIMIT @n) t)
+              SELECT p.step AS "Step", p.value AS "Value", p.ts AS "Timestamp" {points}, cut
+              {where} AND cut.last >= ANY(c.steps) AND p.step <= cut.last
+              ORDER BY p.step, p.ts, c.id, p.n
               """
             : maxPoints is not null
             // Every k-th point in history order plus the last, k chosen so that at most maxPoints come back.

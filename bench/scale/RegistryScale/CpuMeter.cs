@@ -9,17 +9,18 @@ public sealed class CpuMeter(int registryPid, int postmasterPid)
 {
     private static readonly double Tick = 100.0; // USER_HZ on Linux
 
-    public record Sample(double Registry, double Postgres, double MachineBusy, double MachineTotal, DateTime At);
+    public record Sample(double Registry, double Postgres, double Client, double MachineBusy, DateTime At);
 
-    public Sample Take() => new(ProcessSeconds(registryPid), PostgresSeconds(), MachineSeconds(busy: true), MachineSeconds(busy: false), DateTime.UtcNow);
+    public Sample Take() => new(ProcessSeconds(registryPid), PostgresSeconds(), ProcessSeconds(Environment.ProcessId), MachineSeconds(), DateTime.UtcNow);
 
     public static string Describe(Sample a, Sample b)
     {
         var wall = (b.At - a.At).TotalSeconds;
         var reg = (b.Registry - a.Registry) / wall;
         var pg = (b.Postgres - a.Postgres) / wall;
+        var client = (b.Client - a.Client) / wall;
         var busy = (b.MachineBusy - a.MachineBusy) / wall;
-        return $"cores busy: registry {reg:F2}, postgres {pg:F2}, everything else {Math.Max(0, busy - reg - pg):F2} (of {Environment.ProcessorCount})";
+        return $"cores busy: registry {reg:F2}, postgres {pg:F2}, this client {client:F2}, everything else {Math.Max(0, busy - reg - pg - client):F2} (of {Environment.ProcessorCount})";
     }
 
     private static double ProcessSeconds(int pid)
@@ -61,11 +62,10 @@ public sealed class CpuMeter(int registryPid, int postmasterPid)
         return total;
     }
 
-    private static double MachineSeconds(bool busy)
+    private static double MachineSeconds()
     {
         var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..].Select(long.Parse).ToArray();
         // user nice system idle iowait irq softirq steal
-        var total = f.Take(8).Sum();
-        return (busy ? total - f[3] - f[4] : total) / Tick;
+        return (f.Take(8).Sum() - f[3] - f[4]) / Tick;
     }
 }
