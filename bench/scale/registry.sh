@@ -8,7 +8,8 @@
 # Env:   KEEP=1 leaves PostgreSQL + S3 running and loaded (prints SVC_ROOT); REUSE=<that SVC_ROOT> measures again
 #        on it without loading; REGISTRY_BUILD=<dir> runs that build of MlOps.Registry.Api.dll (e.g. an older commit,
 #        for before/after); OUT=<dir> for the result files (default $SVC_ROOT/results-<time>);
-#        PHASES="explain latency throughput" (the default) selects what is measured.
+#        PHASES="explain latency throughput" (the default) selects what is measured; NO_BENCH_BUILD=1 reuses the
+#        measurement client already built in $SVC_ROOT/build/bench.
 set -euo pipefail
 # All of it in a function: bash parses it whole before running, so editing this file cannot derail a long run.
 main() {
@@ -56,7 +57,9 @@ if [ -z "${REGISTRY_BUILD:-}" ]; then
   dotnet build Registry.Api -c Release --nologo -v q -o "$BUILD/api" >/dev/null
   REGISTRY_BUILD="$BUILD/api"
 fi
-dotnet build bench/scale/RegistryScale -c Release --nologo -v q -o "$BUILD/bench" >/dev/null
+if [ -z "${NO_BENCH_BUILD:-}" ] || [ ! -f "$BUILD/bench/RegistryScale.dll" ]; then
+  dotnet build bench/scale/RegistryScale -c Release --nologo -v q -o "$BUILD/bench" >/dev/null
+fi
 
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 TRAINER="scale-trainer-$$"; READER="scale-reader-$$"

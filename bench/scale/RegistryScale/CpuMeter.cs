@@ -23,13 +23,14 @@ public sealed class CpuMeter(int registryPid, int postmasterPid)
         return $"cores busy: registry {reg:F2}, postgres {pg:F2}, this client {client:F2}, everything else {Math.Max(0, busy - reg - pg - client):F2} (of {Environment.ProcessorCount})";
     }
 
-    private static double ProcessSeconds(int pid)
+    private static double ProcessSeconds(int pid, bool withReapedChildren = false)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(f[11]) + long.Parse(f[12])) / Tick; // utime, stime (fields 14, 15)
+            // utime, stime (fields 14, 15); cutime, cstime (16, 17)
+            return (long.Parse(f[11]) + long.Parse(f[12]) + (withReapedChildren ? long.Parse(f[13]) + long.Parse(f[14]) : 0)) / Tick;
         }
         catch (IOException)
         {
@@ -39,7 +40,9 @@ public sealed class CpuMeter(int registryPid, int postmasterPid)
 
     private double PostgresSeconds()
     {
-        var total = ProcessSeconds(postmasterPid);
+        // The postmaster's own time plus what its exited children used (cutime, cstime: parallel workers and
+        // autovacuum come and go), plus its live children's.
+        var total = ProcessSeconds(postmasterPid, withReapedChildren: true);
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid))
