@@ -23,6 +23,22 @@ public sealed partial class RegistryClient
     public Task<IReadOnlyList<MetricPoint>> GetMetricHistoryAsync(Guid id, string key, CancellationToken ct = default) =>
         SendAsync<IReadOnlyList<MetricPoint>>(HttpMethod.Get, $"runs/{id}/metrics/{Seg(key)}", null, ct);
 
+    /// <summary>
+    /// A part of one metric's history: a page (<see cref="MetricHistoryQuery.AfterStep"/> +
+    /// <see cref="MetricHistoryQuery.Limit"/>; the next page starts after the last point's step) or an evenly thinned
+    /// series of at most <see cref="MetricHistoryQuery.MaxPoints"/> points for a chart.
+    /// </summary>
+    public Task<IReadOnlyList<MetricPoint>> GetMetricHistoryAsync(Guid id, string key, MetricHistoryQuery query, CancellationToken ct = default)
+    {
+        var q = string.Join('&', new[]
+        {
+            query.AfterStep is { } a ? $"afterStep={a}" : null,
+            query.Limit is { } l ? $"limit={l}" : null,
+            query.MaxPoints is { } m ? $"maxPoints={m}" : null,
+        }.Where(x => x is not null));
+        return SendAsync<IReadOnlyList<MetricPoint>>(HttpMethod.Get, $"runs/{id}/metrics/{Seg(key)}" + (q.Length > 0 ? "?" + q : ""), null, ct);
+    }
+
     public Task<RunPage> SearchRunsAsync(SearchRunsRequest request, CancellationToken ct = default) =>
         SendAsync<RunPage>(HttpMethod.Post, "runs/search", request, ct);
 }

@@ -32,7 +32,9 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
         b.Entity<RunEntity>(e =>
         {
             e.ToTable("runs");
-            e.HasIndex(x => new { x.ExperimentId, x.StartedAt });
+            // Newest-first pages (of one experiment, or of all) are index walks that stop after a page; id is the tiebreak.
+            e.HasIndex(x => new { x.ExperimentId, x.StartedAt, x.Id });
+            e.HasIndex(x => new { x.StartedAt, x.Id });
             e.HasOne<ExperimentEntity>().WithMany().HasForeignKey(x => x.ExperimentId);
         });
         b.Entity<RunParamEntity>(e =>
@@ -58,7 +60,8 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
         {
             e.ToTable("latest_metrics");
             e.HasKey(x => new { x.RunId, x.Key });
-            e.HasIndex(x => new { x.Key, x.Value });
+            // Sorting runs by a metric walks this index in (value, run id) order; filters on a metric range use it too.
+            e.HasIndex(x => new { x.Key, x.Value, x.RunId });
         });
         b.Entity<DatasetEntity>(e =>
         {

@@ -25,6 +25,7 @@ public static class ApplicationServiceExtensions
         services.AddArtifactStore(configuration);
         services.AddApiKeyAuth(configuration);
         services.AddScoped<RunReader>();
+        services.AddScoped<MetricHistory>();
         services.AddSingleton<MetricWriter>();
         services.AddSingleton<RunSearch>();
         services.AddSingleton<AliasSignal>();

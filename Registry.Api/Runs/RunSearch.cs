@@ -25,9 +25,14 @@ public sealed class RunSearch(NpgsqlDataSource dataSource)
         {
             return $"pageSize must be 1-{MaxPageSize}.";
         }
-        if (request.PageToken is not null && !int.TryParse(request.PageToken, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        var order = request.OrderBy ?? DefaultOrder;
+        if (request.PageToken is not null)
         {
-            return "pageToken is not one this API returned.";
+            var token = PageToken.Parse(request.PageToken);
+            if (token is null || token is { Offset: null } && (token.Order != Signature(order) || token.Value is not null && !TryParseValue(token.Value, ValueType(order), out _)))
+            {
+                return "pageToken is not one this API returned for this order.";
+            }
         }
         if (request.Status is not null && !RunStatuses.All.Contains(request.Status))
         {
@@ -76,20 +81,20 @@ public sealed class RunSearch(NpgsqlDataSource dataSource)
     /// <summary>The ids of one page and the token of the next (null on the last page).</summary>
     public async Task<(List<Guid> Ids, string? Next)> FindAsync(SearchRunsRequest request, CancellationToken ct)
     {
-        var offset = request.PageToken is null ? 0 : int.Parse(request.PageToken, CultureInfo.InvariantCulture);
-        await using var cmd = dataSource.CreateCommand();
-        var sql = new StringBuilder("SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id");
-        var n = 0;
-        string Param(object value)
+        var order = request.OrderBy ?? DefaultOrder;
+        var token = request.PageToken is null ? null : PageToken.Parse(request.PageToken);
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        Guid[]? experimentIds = null;
+        if (request.Experiments is { Count: > 0 } exps)
         {
-            var name = "p" + n++;
-            cmd.Parameters.Add(new NpgsqlParameter(name, value));
-            return "@" + name;
+            // Ids first (a unique-index lookup): "experiment_id = @id" lets one experiment's newest-first page walk
+            // the (experiment_id, started_at, id) index and stop after a page, where a join on the name sorted all its runs.
+            experimentIds = await ExperimentIdsAsync(conn, exps, ct);
+            if (experimentIds.Length == 0)
+            {
+                return ([], null);
+            }
         }
-
-        // Sorting by a metric/param/tag joins its row once (LEFT: runs without it sort last) instead of a subquery
-        // per run: at 100,000 runs that is one hash join or an index walk, not 100,000 lookups (bench/studio).
-        var order = request.OrderBy ?? new RunOrder(RunFilterKinds.Attribute, "startedAt");
         var orderTable = order.Kind switch
         {
             RunFilterKinds.Metric => "latest_metrics",
@@ -97,60 +102,200 @@ public sealed class RunSearch(NpgsqlDataSource dataSource)
             RunFilterKinds.Tag => "run_tags",
             _ => null,
         };
-        if (orderTable is not null)
-        {
-            sql.Append($" LEFT JOIN {orderTable} o ON o.run_id = r.id AND o.key = ").Append(Param(order.Key));
-        }
-        sql.Append(" WHERE TRUE");
+        var direction = order.Descending ? "DESC" : "ASC";
+        var cmp = order.Descending ? "<" : ">";
+        var want = request.PageSize + 1;
+        var rows = new List<(Guid Id, object? Value)>(want);
 
-        if (request.Experiments is { Count: > 0 } exps)
+        // Keyset paging: the next page starts after the last row's (sort value, id), so page 2,000 costs what page 1
+        // does. Ties break on the id in the sort's direction, so one index (…, value, id) serves both directions.
+        if (orderTable is null || token is { Offset: not null })
         {
-            sql.Append(" AND e.name = ANY(").Append(Param(exps.ToArray())).Append(')');
-        }
-        if (request.Status is not null)
-        {
-            sql.Append(" AND r.status = ").Append(Param(request.Status));
-        }
-        foreach (var f in request.Filters ?? [])
-        {
-            var op = Operators[f.Op];
-            var key = Param(f.Key);
-            if (f.Kind == RunFilterKinds.Metric)
+            var q = new Query(conn);
+            var orderExpr = orderTable is not null ? "o.value" : order.Key == "name" ? "r.name" : "r.started_at";
+            q.Sql.Append($"SELECT r.id, {orderExpr} FROM runs r");
+            if (orderTable is not null)
             {
-                sql.Append($" AND ({LatestMetric(key)}) {op} ").Append(Param(ParseDouble(f.Value)));
-                continue;
+                q.Sql.Append($" LEFT JOIN {orderTable} o ON o.run_id = r.id AND o.key = {q.Param(order.Key)}");
             }
-            var table = f.Kind == RunFilterKinds.Param ? "run_params" : "run_tags";
-            var compared = f.Op is "=" or "!="
-                ? $"x.value {op} {Param(f.Value)}"
-                : $"(CASE WHEN x.value ~ '{NumericPattern}' THEN x.value::double precision END) {op} {Param(ParseDouble(f.Value))}";
-            sql.Append($" AND EXISTS (SELECT 1 FROM {table} x WHERE x.run_id = r.id AND x.key = {key} AND {compared})");
-        }
-
-        var direction = order.Descending ? "DESC NULLS LAST" : "ASC NULLS LAST";
-        var orderExpr = orderTable is not null ? "o.value" : order.Key == "name" ? "r.name" : "r.started_at";
-        sql.Append($" ORDER BY {orderExpr} {direction}, r.id");
-        sql.Append(" LIMIT ").Append(Param(request.PageSize + 1)).Append(" OFFSET ").Append(Param(offset));
-        cmd.CommandText = sql.ToString();
-
-        var ids = new List<Guid>(request.PageSize + 1);
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
+            q.Sql.Append(" WHERE TRUE");
+            AppendFilters(q, request, experimentIds);
+            if (token is { Offset: null, Value: null })
             {
-                ids.Add(reader.GetGuid(0));
+                q.Sql.Append($" AND {orderExpr} IS NULL AND r.id {cmp} {q.Param(token.Id)}");
+            }
+            else if (token is { Offset: null, Value: { } value })
+            {
+                var (v, id) = (q.Param(ParseValue(value, ValueType(order))), q.Param(token.Id));
+                q.Sql.Append(ValueType(order) == SortValue.Time
+                    ? $" AND ({orderExpr}, r.id) {cmp} ({v}, {id})"
+                    : $" AND ({orderExpr} {cmp} {v} OR ({orderExpr} = {v} AND r.id {cmp} {id}) OR {orderExpr} IS NULL)");
+            }
+            // started_at is NOT NULL: no NULLS clause, so the (…, started_at, id) index scan matches the ORDER BY.
+            var nulls = ValueType(order) == SortValue.Time ? "" : " NULLS LAST";
+            q.Sql.Append($" ORDER BY {orderExpr} {direction}{nulls}, r.id {direction} LIMIT {q.Param(want)}");
+            if (token is { Offset: > 0 and var offset })
+            {
+                q.Sql.Append($" OFFSET {q.Param(offset)}"); // a token from before keyset paging
+            }
+            await q.ReadAsync(rows, ct);
+        }
+        else
+        {
+            // Sorting by a metric/param/tag: first the runs that have the key, in (key, value, run_id) index order
+            // (latest_metrics has that index, so a page is an index walk; params and tags sort their matching rows),
+            // then, as the old LEFT JOIN ... NULLS LAST did, the runs without it by id.
+            if (token is not { Value: null })
+            {
+                var q = new Query(conn);
+                q.Sql.Append($"SELECT r.id, o.value FROM {orderTable} o JOIN runs r ON r.id = o.run_id WHERE o.key = {q.Param(order.Key)}");
+                AppendFilters(q, request, experimentIds);
+                if (token is { Value: { } value })
+                {
+                    q.Sql.Append($" AND (o.value, o.run_id) {cmp} ({q.Param(ParseValue(value, ValueType(order)))}, {q.Param(token.Id)})");
+                }
+                q.Sql.Append($" ORDER BY o.value {direction}, o.run_id {direction} LIMIT {q.Param(want)}");
+                await q.ReadAsync(rows, ct);
+            }
+            if (rows.Count < want)
+            {
+                var q = new Query(conn);
+                q.Sql.Append($"SELECT r.id, NULL FROM runs r WHERE NOT EXISTS (SELECT 1 FROM {orderTable} o WHERE o.run_id = r.id AND o.key = {q.Param(order.Key)})");
+                AppendFilters(q, request, experimentIds);
+                if (token is { Value: null })
+                {
+                    q.Sql.Append($" AND r.id {cmp} {q.Param(token.Id)}");
+                }
+                q.Sql.Append($" ORDER BY r.id {direction} LIMIT {q.Param(want - rows.Count)}");
+                await q.ReadAsync(rows, ct);
             }
         }
+
+        var ids = rows.Select(r => r.Id).ToList();
         if (ids.Count <= request.PageSize)
         {
             return (ids, null);
         }
         ids.RemoveAt(ids.Count - 1);
-        return (ids, (offset + request.PageSize).ToString(CultureInfo.InvariantCulture));
+        var last = rows[request.PageSize - 1];
+        var next = token is { Offset: { } o }
+            ? (o + request.PageSize).ToString(CultureInfo.InvariantCulture)
+            : new PageToken(Signature(order), last.Id, FormatValue(last.Value), null).ToString();
+        return (ids, next);
     }
 
-    private static string LatestMetric(string keyParam) =>
-        $"SELECT l.value FROM latest_metrics l WHERE l.run_id = r.id AND l.key = {keyParam}";
+    private static void AppendFilters(Query q, SearchRunsRequest request, Guid[]? experimentIds)
+    {
+        if (experimentIds is not null)
+        {
+            q.Sql.Append(experimentIds.Length == 1
+                ? $" AND r.experiment_id = {q.Param(experimentIds[0])}"
+                : $" AND r.experiment_id = ANY({q.Param(experimentIds)})");
+        }
+        if (request.Status is not null)
+        {
+            q.Sql.Append(" AND r.status = ").Append(q.Param(request.Status));
+        }
+        foreach (var f in request.Filters ?? [])
+        {
+            var op = Operators[f.Op];
+            var key = q.Param(f.Key);
+            if (f.Kind == RunFilterKinds.Metric)
+            {
+                // A semi-join, not a scalar subquery compared per run: the planner can hash it, start from the
+                // (key, value) index or probe the primary key. Same answer: runs without the metric never matched.
+                q.Sql.Append($" AND EXISTS (SELECT 1 FROM latest_metrics x WHERE x.run_id = r.id AND x.key = {key} AND x.value {op} ")
+                   .Append(q.Param(ParseDouble(f.Value))).Append(')');
+                continue;
+            }
+            var table = f.Kind == RunFilterKinds.Param ? "run_params" : "run_tags";
+            var compared = f.Op is "=" or "!="
+                ? $"x.value {op} {q.Param(f.Value)}"
+                : $"(CASE WHEN x.value ~ '{NumericPattern}' THEN x.value::double precision END) {op} {q.Param(ParseDouble(f.Value))}";
+            q.Sql.Append($" AND EXISTS (SELECT 1 FROM {table} x WHERE x.run_id = r.id AND x.key = {key} AND {compared})");
+        }
+    }
+
+    /// <summary>One parameterized statement returning (id, sort value) rows.</summary>
+    private sealed class Query(NpgsqlConnection conn)
+    {
+        private readonly List<NpgsqlParameter> parameters = [];
+        public readonly StringBuilder Sql = new();
+
+        public string Param(object value)
+        {
+            var name = "p" + parameters.Count;
+            parameters.Add(new NpgsqlParameter(name, value));
+            return "@" + name;
+        }
+
+        public async Task ReadAsync(List<(Guid, object?)> rows, CancellationToken ct)
+        {
+            await using var cmd = new NpgsqlCommand(Sql.ToString(), conn);
+            cmd.Parameters.AddRange(parameters.ToArray());
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                rows.Add((reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetValue(1)));
+            }
+        }
+    }
+
+    private static async Task<Guid[]> ExperimentIdsAsync(NpgsqlConnection conn, IReadOnlyList<string> names, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT id FROM experiments WHERE name = ANY(@names)", conn);
+        cmd.Parameters.Add(new NpgsqlParameter("names", names.ToArray()));
+        var ids = new List<Guid>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+        return [.. ids];
+    }
+
+    private static readonly RunOrder DefaultOrder = new(RunFilterKinds.Attribute, "startedAt");
+
+    private enum SortValue { Time, Number, Text }
+
+    private static SortValue ValueType(RunOrder order) => order.Kind switch
+    {
+        RunFilterKinds.Metric => SortValue.Number,
+        RunFilterKinds.Attribute when order.Key != "name" => SortValue.Time,
+        _ => SortValue.Text,
+    };
+
+    private static string Signature(RunOrder order) => $"{order.Kind}:{order.Key}:{(order.Descending ? 1 : 0)}";
+
+    private static string? FormatValue(object? value) => value switch
+    {
+        null => null,
+        DateTime t => t.Ticks.ToString(CultureInfo.InvariantCulture),
+        DateTimeOffset t => t.UtcTicks.ToString(CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        _ => (string)value,
+    };
+
+    private static object ParseValue(string s, SortValue type) => TryParseValue(s, type, out var value) ? value! : throw new FormatException();
+
+    private static bool TryParseValue(string s, SortValue type, out object? value)
+    {
+        value = null;
+        switch (type)
+        {
+            case SortValue.Time when long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && ticks <= DateTime.MaxValue.Ticks:
+                value = new DateTime(ticks, DateTimeKind.Utc);
+                return true;
+            case SortValue.Number when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d):
+                value = d;
+                return true;
+            case SortValue.Text:
+                value = s;
+                return true;
+            default:
+                return false;
+        }
+    }
 
     private static double ParseDouble(string s) => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);
 }

@@ -175,7 +175,7 @@ public static class RunsApi
     }
 
     private static async Task<Results<Ok<List<MetricPoint>>, ProblemHttpResult>> GetMetricHistoryAsync(
-        Guid id, string key, RegistryDbContext db, CancellationToken ct)
+        Guid id, string key, long? afterStep, int? limit, int? maxPoints, RegistryDbContext db, MetricHistory history, CancellationToken ct)
     {
         // '/' in a key arrives as %2F, which routing leaves encoded; '%' is not a valid key character, so this is safe.
         key = Uri.UnescapeDataString(key);
@@ -183,24 +183,15 @@ public static class RunsApi
         {
             return Problems.BadRequest("Metric key: 1-250 ASCII letters, digits, -_./: or space.");
         }
+        if (MetricHistory.Validate(afterStep, limit, maxPoints) is { } error)
+        {
+            return Problems.BadRequest(error);
+        }
         if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
         {
             return Problems.NotFound($"Run {id} does not exist.");
         }
-        var points = await db.Database.SqlQuery<HistoryRow>($"""
-            SELECT p.step AS "Step", p.value AS "Value", p.ts AS "Timestamp"
-            FROM metric_chunks c, unnest(c.steps, c.values, c.timestamps) WITH ORDINALITY AS p(step, value, ts, n)
-            WHERE c.run_id = {id} AND c.key = {key}
-            ORDER BY p.step, p.ts, c.id, p.n
-            """).ToListAsync(ct);
-        return TypedResults.Ok(points.Select(r => new MetricPoint(key, r.Value, r.Step, new DateTimeOffset(r.Timestamp, TimeSpan.Zero))).ToList());
-    }
-
-    private sealed class HistoryRow
-    {
-        public long Step { get; init; }
-        public double Value { get; init; }
-        public DateTime Timestamp { get; init; }
+        return TypedResults.Ok(await history.ReadAsync(id, key, afterStep, limit, maxPoints, ct));
     }
 
     private static async Task<Results<Ok<RunPage>, ProblemHttpResult>> SearchAsync(

@@ -7,3 +7,10 @@ public sealed record MetricPoint(string Key, double Value, long Step = 0, DateTi
 public sealed record LogMetricsRequest(IReadOnlyList<MetricPoint> Metrics);
 
 public sealed record LogMetricsResponse(int Count);
+
+/// <summary>
+/// Query of <c>GET /api/v1/runs/{id}/metrics/{key}</c>: points with step &gt; <see cref="AfterStep"/>; at most
+/// <see cref="Limit"/> of them (1-100,000, plus the rest of the last step's points); or, instead of a limit, every k-th
+/// point and the last so that at most <see cref="MaxPoints"/> (2-100,000) come back. All null: the whole history.
+/// </summary>
+public sealed record MetricHistoryQuery(long? AfterStep = null, int? Limit = null, int? MaxPoints = null);

@@ -292,7 +292,7 @@ namespace MlOps.Registry.Api.Data.Migrations
 
                     b.HasKey("RunId", "Key");
 
-                    b.HasIndex("Key", "Value");
+                    b.HasIndex("Key", "Value", "RunId");
 
                     b.ToTable("latest_metrics", (string)null);
                 });
@@ -570,7 +570,9 @@ namespace MlOps.Registry.Api.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ExperimentId", "StartedAt");
+                    b.HasIndex("StartedAt", "Id");
+
+                    b.HasIndex("ExperimentId", "StartedAt", "Id");
 
                     b.ToTable("runs", (string)null);
                 });
