@@ -2,7 +2,8 @@
 # Scale benchmark, one run: for each size, generate credit-scoring-shaped rows (generate.py, deterministic), upload
 # them to a real registry (PUT /api/v1/datasets/{name}: stored + profiled) timing it and its peak RSS, then train
 # our worker's trainer (ScaleBench) and XGBoost hist (xgb_fit.py) on the same split with the same thread count,
-# each in its own process under /usr/bin/time -v (peak RSS, wall), then run registry.sh / serving.sh when present.
+# each in its own process under /usr/bin/time -v (peak RSS, wall); then registry.sh / serving.sh when present
+# (PARTS="registry serving" by default; PARTS= skips them).
 # Writes bench/scale/results/<UTC timestamp>/results.md (one combined table) and the raw outputs beside it.
 #
 #   bash bench/scale/run.sh                         # 3k, 300k and 3M rows, 1 thread each side
@@ -102,14 +103,29 @@ for rows in $SIZES; do
   fi
   echo "   load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/raw/$rows.load"
 
-  # The other engineers' parts of issue 13, when present: ROWS CSV OUT_DIR, markdown on stdout.
-  for part in registry serving; do
-    if [ -f "$HERE/$part.sh" ]; then
-      echo "   $part.sh $rows"
-      mkdir -p "$OUT/$part-$rows"
-      bash "$HERE/$part.sh" "$rows" "$csv" "$OUT/$part-$rows" > "$OUT/$part-$rows/table.md" || echo "   ($part.sh failed: see $OUT/$part-$rows)"
-    fi
-  done
+done
+
+# The other engineers' parts of issue 13, when present, after the trainings (they load the machine themselves).
+# registry.sh takes small|medium|full (the 1st, 2nd, 3rd size of this run; REGISTRY_SIZES overrides), serving.sh
+# the largest model count (SERVING_SIZE, its default 50); each one's stdout (a markdown table) goes into the summary.
+cleanup; REG_PID=""   # our registry and services are done with; the parts start their own (SVC_ROOT unset for them)
+unset SVC_ROOT
+read -r -a registry_sizes <<< "${REGISTRY_SIZES:-$(echo small medium full | cut -d' ' -f1-"$(echo $SIZES | wc -w)")}"
+for part in ${PARTS-registry serving}; do
+  [ -f "$HERE/$part.sh" ] || continue
+  if [ "$part" = registry ]; then
+    for label in "${registry_sizes[@]}"; do
+      echo "== registry.sh $label"
+      mkdir -p "$OUT/registry-$label"
+      OUT="$OUT/registry-$label" bash "$HERE/registry.sh" "$label" >"$OUT/registry-$label/table.md" 2>"$OUT/registry-$label/stderr.txt" \
+        || echo "   (registry.sh $label failed: see $OUT/registry-$label/stderr.txt)"
+    done
+  else
+    echo "== serving.sh ${SERVING_SIZE:-}"
+    mkdir -p "$OUT/serving"
+    OUT_DIR="$OUT/serving" bash "$HERE/serving.sh" ${SERVING_SIZE:-} >"$OUT/serving/table.md" 2>"$OUT/serving/stderr.txt" \
+      || echo "   (serving.sh failed: see $OUT/serving/stderr.txt)"
+  fi
 done
 
 $PY "$HERE/summarize.py" "$OUT" $SIZES | tee "$OUT/results.md"

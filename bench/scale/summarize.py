@@ -74,17 +74,14 @@ def main():
             print(f"| {rows:,} | {before['fit_seconds']:.2f} | {after['fit_seconds']:.2f} | {before['rss_mb']:.0f} | {after['rss_mb']:.0f}"
                   f" | {before['wall_s']:.1f} | {after['wall_s']:.1f} | {'yes' if before['model_sha256'] == after['model_sha256'] else 'NO'} |")
 
-    for part in ("registry", "serving"):
-        tables = [(rows, os.path.join(out, f"{part}-{rows}", "table.md")) for rows in sizes]
-        tables = [(rows, path) for rows, path in tables if os.path.exists(path)]
-        if tables:
+    # registry.sh / serving.sh, when run.sh ran them: their own markdown, as they printed it.
+    for name in sorted(os.listdir(out)):
+        table = os.path.join(out, name, "table.md")
+        if (name.startswith("registry-") or name == "serving") and os.path.exists(table):
             print()
-            print(f"## {part}.sh")
-            for rows, path in tables:
-                print()
-                print(f"### {rows:,} rows")
-                print(open(path).read().rstrip())
-
+            print(f"## {name.replace('-', '.sh ', 1) if name.startswith('registry') else 'serving.sh'}")
+            print()
+            print(open(table).read().rstrip())
 
 if __name__ == "__main__":
     main()
