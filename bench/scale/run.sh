@@ -109,7 +109,6 @@ done
 # registry.sh takes small|medium|full (the 1st, 2nd, 3rd size of this run; REGISTRY_SIZES overrides), serving.sh
 # the largest model count (SERVING_SIZE, its default 50); each one's stdout (a markdown table) goes into the summary.
 cleanup; REG_PID=""   # our registry and services are done with; the parts start their own (SVC_ROOT unset for them)
-unset SVC_ROOT
 read -r -a registry_sizes <<< "${REGISTRY_SIZES:-$(echo small medium full | cut -d' ' -f1-"$(echo $SIZES | wc -w)")}"
 for part in ${PARTS-registry serving}; do
   [ -f "$HERE/$part.sh" ] || continue
@@ -117,13 +116,13 @@ for part in ${PARTS-registry serving}; do
     for label in "${registry_sizes[@]}"; do
       echo "== registry.sh $label"
       mkdir -p "$OUT/registry-$label"
-      OUT="$OUT/registry-$label" bash "$HERE/registry.sh" "$label" >"$OUT/registry-$label/table.md" 2>"$OUT/registry-$label/stderr.txt" \
+      OUT="$OUT/registry-$label" env -u SVC_ROOT bash "$HERE/registry.sh" "$label" >"$OUT/registry-$label/table.md" 2>"$OUT/registry-$label/stderr.txt" \
         || echo "   (registry.sh $label failed: see $OUT/registry-$label/stderr.txt)"
     done
   else
     echo "== serving.sh ${SERVING_SIZE:-}"
     mkdir -p "$OUT/serving"
-    OUT_DIR="$OUT/serving" bash "$HERE/serving.sh" ${SERVING_SIZE:-} >"$OUT/serving/table.md" 2>"$OUT/serving/stderr.txt" \
+    OUT_DIR="$OUT/serving" env -u SVC_ROOT bash "$HERE/serving.sh" ${SERVING_SIZE:-} >"$OUT/serving/table.md" 2>"$OUT/serving/stderr.txt" \
       || echo "   (serving.sh failed: see $OUT/serving/stderr.txt)"
   fi
 done
