@@ -232,17 +232,22 @@ public sealed class JobRunner(
         activity?.SetTag("mlops.dataset.bytes", dataset.SizeBytes);
         activity?.SetTag("mlops.dataset.sha256", dataset.Sha256);
         progress.Phase("downloading the dataset", $"{dataset.Dataset} v{dataset.Version}, {dataset.SizeBytes} bytes");
-        CsvTable table;
-        await using (var download = await registry.OpenDatasetContentAsync(dataset.Dataset, dataset.Version, ct))
-        {
-            table = await CsvTable.ReadAsync(download.Content, ct);
-        }
-        var verified = string.Equals(table.Sha256, dataset.Sha256, StringComparison.OrdinalIgnoreCase);
+        // On disk, not in memory: the bytes are checked before any is parsed, then streamed into typed columns.
+        await using var file = await SpoolAsync(dataset, ct);
+        var verified = string.Equals(file.Sha256, dataset.Sha256, StringComparison.OrdinalIgnoreCase);
         activity?.SetTag("mlops.dataset.sha256_verified", verified);
-        activity?.SetTag("mlops.dataset.rows", table.Rows.Count);
         if (!verified)
-            throw new InvalidOperationException($"Dataset {dataset.Dataset} v{dataset.Version}: downloaded bytes hash to {table.Sha256}, the registry says {dataset.Sha256}.");
-        return TrainingData.Prepare(spec, table, dataset.Columns);
+            throw new InvalidOperationException($"Dataset {dataset.Dataset} v{dataset.Version}: downloaded bytes hash to {file.Sha256}, the registry says {dataset.Sha256}.");
+        progress.Phase("loading the dataset", $"{dataset.Dataset} v{dataset.Version}, {file.Bytes} bytes");
+        var data = TrainingData.Load(spec, file, dataset.Columns);
+        activity?.SetTag("mlops.dataset.rows", data.Labels.Length);
+        return data;
+    }
+
+    private async Task<DatasetFile> SpoolAsync(DatasetVersion dataset, CancellationToken ct)
+    {
+        await using var download = await registry.OpenDatasetContentAsync(dataset.Dataset, dataset.Version, ct);
+        return await DatasetFile.SpoolAsync(download.Content, ct);
     }
 
     private async Task<TrainingResult> TrainAndLogAsync(TrainingData data, LightGbmSettings settings, Guid runId, CancellationToken ct, string what)

@@ -20,21 +20,22 @@ public static class BundleEvaluator
         var manifest = model.Manifest;
         if (manifest.Task != data.Spec.Task || manifest.Label != data.Spec.Label)
             return (null, $"it is a {manifest.Task} model of '{manifest.Label}'");
-        var sources = manifest.Features.Select(f => data.Table.IndexOf(f.Name)).ToArray();
-        var absent = manifest.Features.Where((_, i) => sources[i] < 0).Select(f => f.Name).ToList();
+        var sources = manifest.Features.Select(f => data.Column(f.Name)).ToArray();
+        var absent = manifest.Features.Where((_, i) => sources[i] is null).Select(f => f.Name).ToList();
         if (absent.Count > 0) return (null, $"its feature(s) {string.Join(", ", absent)} are not in this dataset");
 
         var predictions = new Prediction[data.Test.Length];
         var vector = new float[model.Encoder.Length];
         for (var i = 0; i < data.Test.Length; i++)
         {
-            var row = data.Table.Rows[data.Test[i]];
+            var row = data.Test[i];
             model.Encoder.Reset(vector);
             for (var f = 0; f < sources.Length; f++)
             {
-                var cell = row[sources[f]];
-                if (manifest.Features[f].Kind == FeatureKind.Numeric) model.Encoder.SetNumeric(vector, f, ColumnValues.Number(cell, manifest.Features[f].Name, data.Test[i]));
-                else model.Encoder.SetCategorical(vector, f, cell);
+                // The holder may type a column otherwise than this job does: a number column's text is its
+                // round-trip form, a coded column's number is parsed from its text (an error if it is none).
+                if (manifest.Features[f].Kind == FeatureKind.Numeric) model.Encoder.SetNumeric(vector, f, sources[f]!.Number(row));
+                else model.Encoder.SetCategorical(vector, f, sources[f]!.Text(row));
             }
             predictions[i] = model.Predict(vector);
         }

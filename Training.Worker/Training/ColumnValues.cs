@@ -12,50 +12,66 @@ public static class ColumnValues
     /// </summary>
     private static readonly HashSet<string> NumericMissing = new(StringComparer.OrdinalIgnoreCase) { "NA", "N/A", "NaN", "null", "None" };
 
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> NumericMissingSpan = NumericMissing.GetAlternateLookup<ReadOnlySpan<char>>();
+
     public static bool IsNumericMissing(string? cell) => cell is null || NumericMissing.Contains(cell);
 
-    public static bool TryParseNumber(string cell, out double value) =>
+    /// <summary>An empty span is a missing cell.</summary>
+    public static bool IsNumericMissing(ReadOnlySpan<char> cell) => cell.IsEmpty || NumericMissingSpan.Contains(cell);
+
+    public static bool TryParseNumber(ReadOnlySpan<char> cell, out double value) =>
         double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
 
-    /// <summary>Column types from the dataset version's schema, or inferred from the cells when there is none.</summary>
-    public static IReadOnlyDictionary<string, string> ResolveTypes(CsvTable table, IReadOnlyList<DatasetColumn>? schema)
+    /// <summary>
+    /// Column types from the dataset version's schema; columns it does not type are inferred from the cells, in one
+    /// pass over the records (<paramref name="open"/> is not called when the schema types every column).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ResolveTypes(IReadOnlyList<string> header, IReadOnlyList<DatasetColumn>? schema, Func<ICsvRecords> open)
     {
         var types = new Dictionary<string, string>(StringComparer.Ordinal);
         if (schema is not null)
         {
             foreach (var column in schema) types[column.Name] = column.Type;
         }
-        for (var c = 0; c < table.Header.Count; c++)
+        var untyped = Enumerable.Range(0, header.Count).Where(c => !types.ContainsKey(header[c])).ToList();
+        if (untyped.Count == 0) return types;
+        var numeric = untyped.ToDictionary(c => c, _ => true);
+        using (var records = open())
         {
-            var name = table.Header[c];
-            if (types.ContainsKey(name)) continue;
-            var numeric = true;
-            foreach (var row in table.Rows)
+            while (records.Read())
             {
-                var cell = row[c];
-                if (!IsNumericMissing(cell) && !TryParseNumber(cell!, out _)) { numeric = false; break; }
+                foreach (var c in untyped)
+                {
+                    if (!numeric[c]) continue;
+                    var cell = records[c];
+                    if (!IsNumericMissing(cell) && !TryParseNumber(cell, out _)) numeric[c] = false;
+                }
             }
-            types[name] = numeric ? ColumnTypes.Numeric : ColumnTypes.Categorical;
         }
+        foreach (var c in untyped) types[header[c]] = numeric[c] ? ColumnTypes.Numeric : ColumnTypes.Categorical;
         return types;
     }
 
     /// <summary>A numeric cell: null when missing; a clear error naming column, row and value otherwise.</summary>
-    public static double? Number(string? cell, string column, int row)
+    public static double? Number(string? cell, string column, int row) =>
+        cell is null ? null : Number(cell.AsSpan(), column, row);
+
+    /// <summary>A numeric cell (empty = missing): null when missing; a clear error naming column, row and value otherwise.</summary>
+    public static double? Number(ReadOnlySpan<char> cell, string column, int row)
     {
         if (IsNumericMissing(cell)) return null;
-        if (TryParseNumber(cell!, out var value)) return value;
+        if (TryParseNumber(cell, out var value)) return value;
         throw new TrainingSpecException(
-            $"Column '{column}' is numeric but data row {row + 1} holds '{Shorten(cell!)}', which is not a number.");
+            $"Column '{column}' is numeric but data row {row + 1} holds '{Shorten(cell.ToString())}', which is not a number.");
     }
 
-    /// <summary>First cell of a column that is neither missing nor a number, for error messages.</summary>
-    public static (int Row, string Value)? FirstNonNumeric(CsvTable table, int column)
+    /// <summary>First cell of a coded column that is neither missing nor a number, for error messages.</summary>
+    public static (int Row, string Value)? FirstNonNumeric(DataColumn column)
     {
-        for (var r = 0; r < table.Rows.Count; r++)
+        for (var r = 0; r < column.Length; r++)
         {
-            var cell = table.Rows[r][column];
-            if (!IsNumericMissing(cell) && !TryParseNumber(cell!, out _)) return (r, Shorten(cell!));
+            var cell = column.Text(r);
+            if (!IsNumericMissing(cell) && !TryParseNumber(cell, out _)) return (r, Shorten(cell!));
         }
         return null;
     }

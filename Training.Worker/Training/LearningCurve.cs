@@ -16,87 +16,83 @@ internal static class LearningCurve
 
     public static IReadOnlyList<LearningCurvePoint> Compute(MLContext ml, TrainingData data, ModelTrainer.Fitted fitted, IDataView test)
     {
-        // outputs[ensemble][row][tree]
-        var outputs = fitted.Ensembles.Select(e => TreeOutputs(ml, e, test)).ToList();
-        var iterations = outputs.Min(o => o.Count == 0 ? 0 : o[0].Length);
+        // One pass over the test rows with every ensemble's per-tree outputs side by side; each row's partial sums
+        // are added, row after row, to each step's loss total, so memory is one row's trees, not rows x trees.
+        IDataView view = test;
+        for (var k = 0; k < fitted.Ensembles.Count; k++) view = Featurize(ml, fitted.Ensembles[k], "Trees" + k, view);
+        var columns = Enumerable.Range(0, fitted.Ensembles.Count).Select(k => view.Schema["Trees" + k]).ToArray();
+        var iterations = columns.Min(c => ((VectorDataViewType)c.Type).Size);
         if (iterations == 0) return [];
-        var rows = data.Test.Length;
-        var raw = new double[outputs.Count, rows];
-        var points = new List<LearningCurvePoint>();
         var every = Math.Max(1, (int)Math.Ceiling(iterations / (double)MaxPoints));
-        for (var t = 0; t < iterations; t++)
+        var steps = Enumerable.Range(1, iterations).Where(t => t % every == 0 || t == iterations).ToArray();
+        var totals = new double[steps.Length];
+        var raw = new double[fitted.Ensembles.Count];
+        using (var cursor = view.GetRowCursor(columns))
         {
-            for (var k = 0; k < outputs.Count; k++)
-                for (var r = 0; r < rows; r++) raw[k, r] += outputs[k][r][t];
-            if ((t + 1) % every != 0 && t + 1 != iterations) continue;
-            var (key, value) = data.Spec.Task switch
+            var getters = columns.Select(cursor.GetGetter<VBuffer<float>>).ToArray();
+            var trees = new VBuffer<float>[columns.Length];
+            var r = 0;
+            while (cursor.MoveNext())
             {
-                TrainingTasks.Regression => (MetricNames.Rmse, Rmse(data, raw)),
-                TrainingTasks.Binary => (MetricNames.LogLoss, BinaryLogLoss(data, raw, fitted)),
-                _ => (MetricNames.LogLoss, MulticlassLogLoss(data, raw, fitted)),
-            };
-            points.Add(new LearningCurvePoint(MetricNames.LearningCurvePrefix + key, t + 1, value));
+                for (var k = 0; k < getters.Length; k++) getters[k](ref trees[k]);
+                Array.Clear(raw);
+                var t = 0;
+                for (var s = 0; s < steps.Length; s++)
+                {
+                    for (; t < steps[s]; t++)
+                        for (var k = 0; k < raw.Length; k++) raw[k] += trees[k].GetItemOrDefault(t);
+                    totals[s] += data.Spec.Task switch
+                    {
+                        TrainingTasks.Regression => SquaredError(data, r, raw),
+                        TrainingTasks.Binary => BinaryLogLoss(data, r, raw, fitted),
+                        _ => MulticlassLogLoss(data, r, raw, fitted),
+                    };
+                }
+                r++;
+            }
         }
-        return points;
+        var key = data.Spec.Task == TrainingTasks.Regression ? MetricNames.Rmse : MetricNames.LogLoss;
+        return steps.Select((step, s) => new LearningCurvePoint(MetricNames.LearningCurvePrefix + key, step,
+            data.Spec.Task == TrainingTasks.Regression ? Math.Sqrt(totals[s] / data.Test.Length) : totals[s] / data.Test.Length)).ToList();
     }
 
-    private static List<float[]> TreeOutputs(MLContext ml, TreeEnsembleModelParameters ensemble, IDataView test)
-    {
-        var featurizer = ml.Transforms.FeaturizeByPretrainTreeEnsemble(new PretrainedTreeFeaturizationEstimator.Options
+    private static IDataView Featurize(MLContext ml, TreeEnsembleModelParameters ensemble, string column, IDataView input) =>
+        ml.Transforms.FeaturizeByPretrainTreeEnsemble(new PretrainedTreeFeaturizationEstimator.Options
         {
             InputColumnName = "Features",
             ModelParameters = ensemble,
-            TreesColumnName = "Trees",
+            TreesColumnName = column,
             LeavesColumnName = null,
             PathsColumnName = null,
-        });
-        var transformed = featurizer.Fit(test).Transform(test);
-        return transformed.GetColumn<VBuffer<float>>("Trees").Select(v => v.DenseValues().ToArray()).ToList();
-    }
+        }).Fit(input).Transform(input);
 
-    private static double Rmse(TrainingData data, double[,] raw)
+    private static double SquaredError(TrainingData data, int r, double[] raw)
     {
-        var sum = 0.0;
-        for (var r = 0; r < data.Test.Length; r++)
-        {
-            var error = data.Labels[data.Test[r]] - raw[0, r];
-            sum += error * error;
-        }
-        return Math.Sqrt(sum / data.Test.Length);
+        var error = data.Labels[data.Test[r]] - raw[0];
+        return error * error;
     }
 
     // Probabilities are clipped as ML.NET's evaluators do, so the last point matches the logged log_loss.
     private const double Epsilon = 1e-15;
 
     // ML.NET's binary evaluator reports log-loss in bits (log2); its multiclass one in nats.
-    private static double BinaryLogLoss(TrainingData data, double[,] raw, ModelTrainer.Fitted fitted)
+    private static double BinaryLogLoss(TrainingData data, int r, double[] raw, ModelTrainer.Fitted fitted)
     {
-        var loss = 0.0;
-        for (var r = 0; r < data.Test.Length; r++)
-        {
-            var p = (double)fitted.Calibrators[0].PredictProbability((float)raw[0, r]);
-            var positive = data.Labels[data.Test[r]] == 1;
-            loss -= Math.Log2(Math.Clamp(positive ? p : 1 - p, Epsilon, 1));
-        }
-        return loss / data.Test.Length;
+        var p = (double)fitted.Calibrators[0].PredictProbability((float)raw[0]);
+        var positive = data.Labels[data.Test[r]] == 1;
+        return -Math.Log2(Math.Clamp(positive ? p : 1 - p, Epsilon, 1));
     }
 
     /// <summary>
     /// ML.NET's LightGBM multiclass model is one-versus-all: each class's calibrated probability, normalized over
     /// the classes (checked: the last point equals the evaluator's log-loss). In nats, as that evaluator reports.
     /// </summary>
-    private static double MulticlassLogLoss(TrainingData data, double[,] raw, ModelTrainer.Fitted fitted)
+    private static double MulticlassLogLoss(TrainingData data, int r, double[] raw, ModelTrainer.Fitted fitted)
     {
-        var classes = raw.GetLength(0);
-        var loss = 0.0;
-        for (var r = 0; r < data.Test.Length; r++)
-        {
-            var total = 0.0;
-            for (var k = 0; k < classes; k++) total += fitted.Calibrators[k].PredictProbability((float)raw[k, r]);
-            var truth = (int)data.Labels[data.Test[r]];
-            var p = total > 0 ? fitted.Calibrators[truth].PredictProbability((float)raw[truth, r]) / total : 0;
-            loss -= Math.Log(Math.Clamp(p, Epsilon, 1));
-        }
-        return loss / data.Test.Length;
+        var total = 0.0;
+        for (var k = 0; k < raw.Length; k++) total += fitted.Calibrators[k].PredictProbability((float)raw[k]);
+        var truth = (int)data.Labels[data.Test[r]];
+        var p = total > 0 ? fitted.Calibrators[truth].PredictProbability((float)raw[truth]) / total : 0;
+        return -Math.Log(Math.Clamp(p, Epsilon, 1));
     }
 }

@@ -20,12 +20,15 @@ namespace MlOps.Training.Worker.Training;
 /// </summary>
 public static class ModelTrainer
 {
-    /// <summary>Reads the CSV, checks it against the spec, splits, trains and writes the bundle.</summary>
+    /// <summary>Reads the CSV (through a temporary file), checks it against the spec, splits, trains and writes the bundle.</summary>
     /// <param name="schema">The dataset version's column types (registry); null infers them from the cells.</param>
     public static async Task<TrainingResult> TrainAsync(TrainingJobSpec spec, Stream csv, IReadOnlyList<DatasetColumn>? schema, CancellationToken ct)
     {
-        var table = await CsvTable.ReadAsync(csv, ct);
-        var data = TrainingData.Prepare(spec, table, schema);
+        TrainingData data;
+        await using (var file = await DatasetFile.SpoolAsync(csv, ct))
+        {
+            data = TrainingData.Load(spec, file, schema);
+        }
         return await TrainAsync(data, LightGbmSettings.From(spec.Trainer), ct);
     }
 
@@ -83,7 +86,7 @@ public static class ModelTrainer
             Metrics: metrics,
             DatasetName: data.Spec.Dataset.Name,
             DatasetVersion: data.Spec.Dataset.Version,
-            DatasetSha256: data.Table.Sha256 is { Length: > 0 } sha ? sha : null);
+            DatasetSha256: data.DatasetSha256 is { Length: > 0 } sha ? sha : null);
 
         // Saved with a features-only input schema: serving feeds FeatureRow, which has no label.
         var inputSchema = ml.Data.LoadFromEnumerable(Array.Empty<FeatureRow>(), FeatureRow.SchemaFor(data.Encoder.Length)).Schema;
@@ -104,7 +107,7 @@ public static class ModelTrainer
             FeatureImportance: importance,
             TrainRows: data.Train.Length,
             TestRows: data.Test.Length,
-            DatasetSha256: data.Table.Sha256,
+            DatasetSha256: data.DatasetSha256,
             TrainingTime: trainingTime)
         {
             FitTime = fitTime,

@@ -15,19 +15,22 @@ public sealed class TrainingData
     public const int MaxClasses = 100;
     public const int MinRows = 10;
 
-    private readonly int[] _featureSource;
-    private readonly double?[][] _numeric;
+    private readonly DataColumn[] _featureColumns;
 
-    private TrainingData(TrainingJobSpec spec, CsvTable table, int labelIndex, IReadOnlyList<FeatureColumn> features,
-        int[] featureSource, double?[][] numeric, IReadOnlyList<string>? classes, double[] labels, int[] train, int[] test)
+    /// <summary>Per categorical feature: its column's level code -> the encoder's level (-1: not a training level).</summary>
+    private readonly int[][] _levelOfCode;
+
+    private TrainingData(TrainingJobSpec spec, IReadOnlyList<DataColumn> columns, string datasetSha256, IReadOnlyList<FeatureColumn> features,
+        DataColumn[] featureColumns, IReadOnlyList<string>? classes, double[] labels, int[] train, int[] test)
     {
         Spec = spec;
-        Table = table;
-        LabelIndex = labelIndex;
+        Columns = columns;
+        DatasetSha256 = datasetSha256;
         Features = features;
         Encoder = new FeatureEncoder(features);
-        _featureSource = featureSource;
-        _numeric = numeric;
+        _featureColumns = featureColumns;
+        _levelOfCode = featureColumns.Select((column, f) => column.IsNumeric ? []
+            : column.Levels.Select(level => Encoder.LevelOf(f, level)).ToArray()).ToArray();
         Classes = classes;
         Labels = labels;
         Train = train;
@@ -35,8 +38,13 @@ public sealed class TrainingData
     }
 
     public TrainingJobSpec Spec { get; }
-    public CsvTable Table { get; }
-    public int LabelIndex { get; }
+
+    /// <summary>Every column of the dataset, typed (the gate scores other models' features from them too).</summary>
+    public IReadOnlyList<DataColumn> Columns { get; }
+
+    /// <summary>Hex sha256 of the dataset's bytes; empty when the data did not come from bytes.</summary>
+    public string DatasetSha256 { get; }
+
     public IReadOnlyList<FeatureColumn> Features { get; }
     public FeatureEncoder Encoder { get; }
 
@@ -49,35 +57,54 @@ public sealed class TrainingData
     public int[] Train { get; }
     public int[] Test { get; }
 
-    /// <summary>A feature's raw value in a row: double? for numeric columns, string? for categorical ones.</summary>
-    public double? NumericValue(int feature, int row) => _numeric[feature][row];
+    /// <summary>The column of that name; null when the dataset has none.</summary>
+    public DataColumn? Column(string name) => Columns.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.Ordinal));
 
-    public string? CategoricalValue(int feature, int row) => Table.Rows[row][_featureSource[feature]];
+    /// <summary>A feature's raw value in a row: double? for numeric columns, string? for categorical ones.</summary>
+    public double? NumericValue(int feature, int row) => _featureColumns[feature].Number(row);
+
+    public string? CategoricalValue(int feature, int row) => _featureColumns[feature].Text(row);
 
     /// <summary>Encodes one data row with <see cref="Encoder"/> (unknown levels: all zeros, missing numbers: NaN).</summary>
     public float[] Encode(int row)
     {
         var vector = new float[Encoder.Length];
-        Encoder.Reset(vector);
+        EncodeInto(row, vector);
+        return vector;
+    }
+
+    /// <summary><see cref="Encode"/> into a caller's vector of <see cref="FeatureEncoder.Length"/> (every slot is written).</summary>
+    public void EncodeInto(int row, float[] vector)
+    {
         for (var f = 0; f < Features.Count; f++)
         {
-            if (Features[f].Kind == FeatureKind.Numeric) Encoder.SetNumeric(vector, f, _numeric[f][row]);
-            else Encoder.SetCategorical(vector, f, CategoricalValue(f, row));
+            var column = _featureColumns[f];
+            if (column.IsNumeric) Encoder.SetNumeric(vector, f, column.Number(row));
+            else Encoder.SetLevel(vector, f, column.Code(row) is var code and >= 0 ? _levelOfCode[f][code] : -1);
         }
-        return vector;
     }
 
     /// <summary>Drift baseline of each feature over the training rows.</summary>
     public IReadOnlyList<FeatureBaseline> BuildBaseline() =>
         Features.Select((column, f) => column.Kind == FeatureKind.Numeric
-            ? BaselineBuilder.Numeric(column.Name, Train.Select(r => _numeric[f][r]))
+            ? BaselineBuilder.Numeric(column.Name, Train.Select(r => NumericValue(f, r)))
             : BaselineBuilder.Categorical(column.Name, Train.Select(r => CategoricalValue(f, r)))).ToList();
 
     /// <summary>
-    /// Checks and splits. <paramref name="firstTestRow"/> set: rows before it train, the rest test (an externally
-    /// made split); else a shuffle seeded with the spec's split seed.
+    /// Checks a table in memory against the spec and splits it. <paramref name="firstTestRow"/> set: rows before it
+    /// train, the rest test (an externally made split); else a shuffle seeded with the spec's split seed.
     /// </summary>
-    public static TrainingData Prepare(TrainingJobSpec spec, CsvTable table, IReadOnlyList<DatasetColumn>? schema, int? firstTestRow = null)
+    public static TrainingData Prepare(TrainingJobSpec spec, CsvTable table, IReadOnlyList<DatasetColumn>? schema, int? firstTestRow = null) =>
+        Load(spec, () => new TableRecords(table), schema, table.Sha256, firstTestRow);
+
+    /// <summary>
+    /// Checks a downloaded dataset against the spec and loads it as typed columns, streaming the file (twice when the
+    /// schema leaves column types to infer), then splits as <see cref="Prepare"/> does.
+    /// </summary>
+    public static TrainingData Load(TrainingJobSpec spec, DatasetFile file, IReadOnlyList<DatasetColumn>? schema, int? firstTestRow = null) =>
+        Load(spec, file.OpenReader, schema, file.Sha256, firstTestRow);
+
+    private static TrainingData Load(TrainingJobSpec spec, Func<ICsvRecords> open, IReadOnlyList<DatasetColumn>? schema, string sha256, int? firstTestRow)
     {
         if (!TrainingTasks.All.Contains(spec.Task))
             throw new TrainingSpecException($"Unknown task '{spec.Task}': expected one of {string.Join(", ", TrainingTasks.All)}.");
@@ -91,16 +118,22 @@ public sealed class TrainingData
             if (register.Gate is { MinImprovement: < 0 or double.NaN })
                 throw new TrainingSpecException("Gate minImprovement must be 0 or more.");
         }
-        if (table.Rows.Count == 0)
+        IReadOnlyList<string> header;
+        bool empty;
+        using (var records = open())
+        {
+            header = records.Header;
+            empty = !records.Read();
+        }
+        if (empty)
             throw new TrainingSpecException("The dataset is empty: it has a header but no data rows.");
-        var labelIndex = table.IndexOf(spec.Label);
-        if (labelIndex < 0)
-            throw new TrainingSpecException($"Label column '{spec.Label}' is not in the dataset (columns: {List(table.Header)}).");
+        if (!header.Contains(spec.Label))
+            throw new TrainingSpecException($"Label column '{spec.Label}' is not in the dataset (columns: {List(header)}).");
 
-        var featureNames = spec.Features ?? table.Header.Where(h => h != spec.Label).ToList();
-        var unknown = featureNames.Where(f => table.IndexOf(f) < 0).ToList();
+        var featureNames = spec.Features ?? header.Where(h => h != spec.Label).ToList();
+        var unknown = featureNames.Where(f => !header.Contains(f)).ToList();
         if (unknown.Count > 0)
-            throw new TrainingSpecException($"Feature column(s) {List(unknown)} not in the dataset (columns: {List(table.Header)}).");
+            throw new TrainingSpecException($"Feature column(s) {List(unknown)} not in the dataset (columns: {List(header)}).");
         if (featureNames.Contains(spec.Label))
             throw new TrainingSpecException($"The label '{spec.Label}' is also listed as a feature.");
         if (featureNames.Count == 0)
@@ -108,52 +141,48 @@ public sealed class TrainingData
         if (featureNames.Distinct(StringComparer.Ordinal).Count() != featureNames.Count)
             throw new TrainingSpecException("A feature column is listed twice.");
 
-        var types = ColumnValues.ResolveTypes(table, schema);
-        var (classes, labels) = ReadLabels(spec, table, labelIndex, types[spec.Label]);
+        // A classification label is held as its texts whatever its type: "1" and "1.0" are two classes.
+        var coded = spec.Task == TrainingTasks.Regression ? new HashSet<string>() : new HashSet<string> { spec.Label };
+        var (columns, types) = ColumnLoader.Load(open, schema, coded);
+        var byName = columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        var (classes, labels) = ReadLabels(spec, byName[spec.Label], types[spec.Label]);
         var (train, test) = Split(spec, labels, firstTestRow);
 
         var features = new List<FeatureColumn>(featureNames.Count);
-        var source = new int[featureNames.Count];
-        var numeric = new double?[featureNames.Count][];
+        var featureColumns = new DataColumn[featureNames.Count];
         for (var f = 0; f < featureNames.Count; f++)
         {
-            var name = featureNames[f];
-            source[f] = table.IndexOf(name);
-            if (types[name] == ColumnTypes.Numeric)
+            var column = featureColumns[f] = byName[featureNames[f]];
+            if (column.IsNumeric)
             {
-                var values = new double?[table.Rows.Count];
-                for (var r = 0; r < values.Length; r++) values[r] = ColumnValues.Number(table.Rows[r][source[f]], name, r);
-                numeric[f] = values;
-                features.Add(new FeatureColumn(name, FeatureKind.Numeric));
+                features.Add(new FeatureColumn(column.Name, FeatureKind.Numeric));
+                continue;
             }
-            else
-            {
-                numeric[f] = [];
-                var levels = train.Select(r => table.Rows[r][source[f]]).OfType<string>()
-                    .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-                features.Add(new FeatureColumn(name, FeatureKind.Categorical, levels));
-            }
+            var seen = new bool[column.Levels.Count];
+            foreach (var r in train)
+                if (column.Code(r) is var code and >= 0) seen[code] = true;
+            var levels = column.Levels.Where((_, code) => seen[code]).Order(StringComparer.Ordinal).ToList();
+            features.Add(new FeatureColumn(column.Name, FeatureKind.Categorical, levels));
         }
-        return new TrainingData(spec, table, labelIndex, features, source, numeric, classes, labels, train, test);
+        return new TrainingData(spec, columns, sha256, features, featureColumns, classes, labels, train, test);
     }
 
-    private static (IReadOnlyList<string>? Classes, double[] Labels) ReadLabels(TrainingJobSpec spec, CsvTable table, int labelIndex, string labelType)
+    private static (IReadOnlyList<string>? Classes, double[] Labels) ReadLabels(TrainingJobSpec spec, DataColumn column, string labelType)
     {
-        var labels = new double[table.Rows.Count];
+        var labels = new double[column.Length];
         if (spec.Task == TrainingTasks.Regression)
         {
             if (labelType != ColumnTypes.Numeric)
             {
-                var example = ColumnValues.FirstNonNumeric(table, labelIndex);
+                var example = ColumnValues.FirstNonNumeric(column);
                 throw new TrainingSpecException($"Task regression needs a numeric label, but '{spec.Label}' is categorical"
                     + (example is { } e ? $" (data row {e.Row + 1} holds '{e.Value}')." : "."));
             }
-            for (var r = 0; r < labels.Length; r++)
-                labels[r] = ColumnValues.Number(table.Rows[r][labelIndex], spec.Label, r) ?? double.NaN;
+            for (var r = 0; r < labels.Length; r++) labels[r] = column.Number(r) ?? double.NaN;
             return (null, labels);
         }
 
-        var distinct = table.Rows.Select(row => row[labelIndex]).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var distinct = column.Levels;
         // Numeric labels (0/1, 1..4) sort as numbers, text labels ordinally.
         var classes = labelType == ColumnTypes.Numeric
             ? distinct.Where(v => !ColumnValues.IsNumericMissing(v)).OrderBy(v => ColumnValues.TryParseNumber(v, out var d) ? d : double.NaN).ThenBy(v => v, StringComparer.Ordinal).ToList()
@@ -176,8 +205,10 @@ public sealed class TrainingData
                 + (labelType == ColumnTypes.Numeric && classes.Count > MaxClasses ? " (a continuous label: use task regression)." : "."));
         }
         var index = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        // Level code -> class index; NaN for a level that is no class (a "NA" in a numeric label).
+        var classOfCode = distinct.Select(v => index.TryGetValue(v, out var k) ? k : double.NaN).ToArray();
         for (var r = 0; r < labels.Length; r++)
-            labels[r] = table.Rows[r][labelIndex] is { } v && index.TryGetValue(v, out var k) ? k : double.NaN;
+            labels[r] = column.Code(r) is var code and >= 0 ? classOfCode[code] : double.NaN;
         return (classes, labels);
     }
 
