@@ -49,3 +49,23 @@ if p99 is not None:
     print(f"| p99 single row, 32 connections | {p99:.2f} ms | | | <= 5 ms | {'yes' if p99 <= 5 else 'NO'} |")
 if oursb is not None:
     print(f"| rows/s, 100-row batches | {oursb * 100:,.0f} | | | >= 200,000 | {'yes' if oursb * 100 >= 200000 else 'NO'} |")
+
+# Issue 13's goals against the Kestrel ceiling of this same run, for every Serving.Api build measured in it.
+PEER_IDS = {"flask-sync", "flask-gthread", "fastapi", "fastapi-nodelay", "kestrel"}
+labels = list(dict.fromkeys(r["peer"] for r in rows if r.get("peer") not in PEER_IDS))
+k1, kb, kp99 = get("kestrel", "single"), get("kestrel", "batch"), get("kestrel", "single", "p99_ms")
+if labels and k1 is not None:
+    print("\n## Against the Kestrel ceiling of this run (issue 13 goals)\n")
+    print("| build | single / ceiling (>= 0.8x) | p99 / ceiling's (<= 1.5x) | batch rows/s / ceiling (>= 0.6x) | peak RSS MiB, single / batch (<= 120) |")
+    print("|---|---|---|---|---|")
+    for label in labels:
+        s1, sb, p99 = get(label, "single"), get(label, "batch"), get(label, "single", "p99_ms")
+        rss1, rssb = get(label, "single", "rss_peak_kb"), get(label, "batch", "rss_peak_kb")
+        def cell(v, ref, goal, higher):
+            if v is None or ref is None:
+                return "?"
+            r = v / ref
+            return f"{r:.2f}x ({'met' if (r >= goal if higher else r <= goal) else 'NOT met'})"
+        rss = "/".join(f"{x / 1024:.0f}" for x in (rss1, rssb) if x is not None)
+        ok = all(x is not None and x / 1024 <= 120 for x in (rss1, rssb))
+        print(f"| {label} | {cell(s1, k1, 0.8, True)} | {cell(p99, kp99, 1.5, False)} | {cell(sb, kb, 0.6, True)} | {rss} ({'met' if ok else 'NOT met'}) |")
