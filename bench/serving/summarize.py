@@ -10,6 +10,12 @@ for path in sorted(glob.glob(os.path.join(out, "**", "*.result"), recursive=True
     kv = dict(p.split("=", 1) for p in line.split()[1:] if "=" in p)
     rows.append(kv)
 
+def cpu_us(r):
+    """The server's CPU time per row served: steadier than requests/s when other work shares the cores."""
+    if "server_cpu_s" not in r or float(r.get("requests", 0)) == 0:
+        return "?"
+    return f"{1e6 * float(r['server_cpu_s']) / (float(r['requests']) * int(r['rows_per_request'])):.1f}"
+
 def get(peer, mode, key="rps"):
     vals = [float(r[key]) for r in rows if r.get("peer") == peer and r.get("mode") == mode and key in r]
     return vals[-1] if vals else None
@@ -22,12 +28,12 @@ print("# Serving load test\n")
 env = glob.glob(os.path.join(out, "peers", "environment.txt"))
 if env:
     print("```\n" + open(env[0]).read().strip() + "\n```\n")
-print("| server | rows/req | requests/s | rows/s | p50 ms | p99 ms | errors | peak RSS MiB | host busy % | other procs % |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| server | rows/req | requests/s | rows/s | p50 ms | p99 ms | errors | peak RSS MiB | server CPU us/row | host busy % | other procs % |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     rps = float(r["rps"]); n = int(r["rows_per_request"])
     print(f"| {r['peer']} | {n} | {rps:,.0f} | {rps * n:,.0f} | {float(r['p50_ms']):.2f} | {float(r['p99_ms']):.2f} | {r['errors']} "
-          f"| {float(r.get('rss_peak_kb', 0)) / 1024:.0f} | {r.get('host_cpu_busy_pct', '?')} | {r.get('other_cpu_pct', '?')} |")
+          f"| {float(r.get('rss_peak_kb', 0)) / 1024:.0f} | {cpu_us(r)} | {r.get('host_cpu_busy_pct', '?')} | {r.get('other_cpu_pct', '?')} |")
 
 print("\n## Serving.Api against the peers and the goals\n")
 print("| measure | Serving.Api | reference | ratio | goal | met |")
@@ -56,8 +62,8 @@ labels = list(dict.fromkeys(r["peer"] for r in rows if r.get("peer") not in PEER
 k1, kb, kp99 = get("kestrel", "single"), get("kestrel", "batch"), get("kestrel", "single", "p99_ms")
 if labels and k1 is not None:
     print("\n## Against the Kestrel ceiling of this run (issue 13 goals)\n")
-    print("| build | single / ceiling (>= 0.8x) | p99 / ceiling's (<= 1.5x) | batch rows/s / ceiling (>= 0.6x) | peak RSS MiB, single / batch (<= 120) |")
-    print("|---|---|---|---|---|")
+    print("| build | single / ceiling (>= 0.8x) | p99 / ceiling's (<= 1.5x) | batch rows/s / ceiling (>= 0.6x) | peak RSS MiB, single / batch (<= 120) | CPU per request / ceiling's, single / batch |")
+    print("|---|---|---|---|---|---|")
     for label in labels:
         s1, sb, p99 = get(label, "single"), get(label, "batch"), get(label, "single", "p99_ms")
         rss1, rssb = get(label, "single", "rss_peak_kb"), get(label, "batch", "rss_peak_kb")
@@ -68,4 +74,10 @@ if labels and k1 is not None:
             return f"{r:.2f}x ({'met' if (r >= goal if higher else r <= goal) else 'NOT met'})"
         rss = "/".join(f"{x / 1024:.0f}" for x in (rss1, rssb) if x is not None)
         ok = all(x is not None and x / 1024 <= 120 for x in (rss1, rssb))
-        print(f"| {label} | {cell(s1, k1, 0.8, True)} | {cell(p99, kp99, 1.5, False)} | {cell(sb, kb, 0.6, True)} | {rss} ({'met' if ok else 'NOT met'}) |")
+        def cpu(mode):
+            ours = [r for r in rows if r.get("peer") == label and r.get("mode") == mode]
+            ref = [r for r in rows if r.get("peer") == "kestrel" and r.get("mode") == mode]
+            if not ours or not ref or "?" in (cpu_us(ours[-1]), cpu_us(ref[-1])):
+                return "?"
+            return f"{float(cpu_us(ours[-1])) / float(cpu_us(ref[-1])):.2f}x"
+        print(f"| {label} | {cell(s1, k1, 0.8, True)} | {cell(p99, kp99, 1.5, False)} | {cell(sb, kb, 0.6, True)} | {rss} ({'met' if ok else 'NOT met'}) | {cpu('single')} / {cpu('batch')} |")
