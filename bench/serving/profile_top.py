@@ -21,6 +21,19 @@ WAITING = re.compile(
 FOCUS = re.compile(r"HttpProtocol\+<ProcessRequests>|SocketConnection\+<Do(Send|Receive)>|SocketAsyncEngine.+Execute|IOQueue")
 
 
+# Where connection work goes, by what it serves: a sample belongs to the innermost frame that matches a group.
+GROUPS = [
+    ("tracing, hosting Activity and log scope", r"System\.Diagnostics\.Activity|TracerProviderSdk|HttpInListener|DiagnosticListener|BeginScope|ScopeProvider|PredictionService\.StartActivity"),
+    ("metrics (OpenTelemetry instruments)", r"OpenTelemetry\.Metrics|System\.Diagnostics\.Metrics|HostingMetrics|RoutingMetrics|KestrelMetrics"),
+    ("scoring (tree evaluator)", r"TreeEnsembleEvaluator|TreeScorer|ScoringModel\.Predict"),
+    ("request parsing (RowParser)", r"RowParser|InputSchema"),
+    ("drift sampling", r"DriftWindow"),
+    ("response JSON", r"PredictionJson"),
+    ("DI scope", r"RequestServices|ServiceProviderEngineScope|ServiceScope"),
+    ("socket send/receive (kernel)", r"SocketPal\.TryComplete|Socket\.SendAsync|Socket\.ReceiveAsync"),
+]
+
+
 def simplify(name: str) -> str:
     name = re.sub(r"\(.*\)$", "", name)  # parameters
     name = re.sub(r"^[^!]*!", "", name)  # module!
@@ -31,7 +44,7 @@ def main() -> None:
     path, top = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 25
     doc = json.load(open(path))
     frames = [simplify(f["name"]) for f in doc["shared"]["frames"]]
-    exclusive, inclusive = Counter(), Counter()
+    exclusive, inclusive, groups = Counter(), Counter(), Counter()
     working = waiting = 0.0
 
     def account(stack, weight):
@@ -43,6 +56,8 @@ def main() -> None:
             waiting += weight
             return
         working += weight
+        group = next((g for n in reversed(names) for g, rx in GROUPS if re.search(rx, n)), "other (Kestrel, middleware, routing, pipes, GC and JIT helpers)")
+        groups[group] += weight
         leaf = names[-1]
         # The sampler marks native time with a pseudo-frame: name the managed frame under it.
         if leaf.upper() in ("UNMANAGED_CODE_TIME", "CPU_TIME") and len(names) > 1:
@@ -69,6 +84,10 @@ def main() -> None:
 
     total = working or 1.0
     print(f"working time {working:,.0f} {doc['profiles'][0].get('unit', '')} of connection work ({100 * working / max(1, working + waiting):.0f} % of sampled thread time)\n")
+    print("| group | % of connection work |\n|---|---|")
+    for g, w in groups.most_common():
+        print(f"| {g} | {100 * w / total:.1f} |")
+    print()
     for title, counter in (("exclusive (leaf)", exclusive), ("inclusive", inclusive)):
         print(f"| # | frame, {title} | % of connection work |\n|---|---|---|")
         for i, (name, w) in enumerate(counter.most_common(top), 1):
