@@ -14,7 +14,8 @@
 #   BUILD    published Serving.Api folder [publishes this worktree, Release, to OUT_DIR/build]
 #   OUT_DIR  [bench/scale/results/serving-<UTC timestamp>]  PORT [8136]
 #   DURATION [20s]  WARMUP [5s]  THREADS [2]  CONNS [32]  QUIET_MAX_BUSY [15]  QUIET_WAIT [120]
-#   SERVER_ENV  extra environment for the server (word list)
+#   SERVER_ENV  environment for the server (word list) [what its container image sets: Serving.Api.csproj's
+#            ContainerEnvironmentVariable items, e.g. DOTNET_GCgen0size]
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,6 +32,7 @@ QUIET_MAX_BUSY="${QUIET_MAX_BUSY:-15}"
 QUIET_WAIT="${QUIET_WAIT:-120}"
 PEERS_DIR="${PEERS_DIR:-$REPO/../shared/bench/peers}"
 DATASET="${DATASET:-$REPO/../shared/datasets/ames_housing.csv}"
+SERVER_ENV="${SERVER_ENV-$(/usr/bin/python3 -c 'import re, sys; print(" ".join(f"{n}={v}" for n, v in re.findall(r"<ContainerEnvironmentVariable Include=\"([^\"]+)\" Value=\"([^\"]*)\"", open(sys.argv[1]).read())))' "$REPO/Serving.Api/Serving.Api.csproj")}"
 mkdir -p "$OUT_DIR"
 command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 2; }
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
@@ -144,7 +146,7 @@ done
 {
   echo "# Serving.Api with many models ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, bundle $(basename "$(dirname "$(dirname "$BUNDLE")")")/$(basename "$BUNDLE"), $(du -k "$BUNDLE" | cut -f1) KiB)"
   echo
-  echo "wrk -t$THREADS -c$CONNS -d$DURATION, single-row POSTs spread round-robin over every model's /v1/models/m<i>/predict."
+  echo "wrk -t$THREADS -c$CONNS -d$DURATION, single-row POSTs spread round-robin over every model's /v1/models/m<i>/predict. Server environment: ${SERVER_ENV:-none}."
   echo
   echo "| models | start to ready s | load s per model, median / max | RSS idle MiB | peak RSS under load MiB | req/s | p50 ms | p99 ms | errors | server CPU us/request | server CPU % of machine | other procs % |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
