@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -54,26 +55,30 @@ public static class Extensions
             otel.ConfigureResource(r => r.AddService(ServiceName.FromApplicationName(builder.Environment.ApplicationName)));
         }
 
-        otel
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddMeter(TelemetryPrefix + "*")
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
+        otel.WithMetrics(metrics => metrics
+            .AddAspNetCoreInstrumentation()
+            .AddHttpClientInstrumentation()
+            .AddRuntimeInstrumentation()
+            .AddMeter(TelemetryPrefix + "*")
+            .AddPrometheusExporter());
+
+        // OTLP only when a collector is configured (the Aspire dashboard sets this variable). Spans are recorded without
+        // one too (in-process listeners, e.g. the tests, see them), unless the service sets
+        // Telemetry:SpansWithoutExporter=false: Serving.Api does, since recording and tagging spans that nothing reads
+        // was a sixth of its predict path (bench/serving/README.md). OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG set
+        // the sampler (the production overlay samples serving's predictions; docs/capacity.md). Metrics stay on either way.
+        var exporter = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (exporter || builder.Configuration.GetValue("Telemetry:SpansWithoutExporter", true))
+        {
+            otel.WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TelemetryPrefix + "*")
                 .AddSource("Npgsql")
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsInfrastructurePath(ctx.Request.Path)
                     && !PlumbingRequests.IsPlumbing(ctx.Request.Method, ctx.Request.Path.Value ?? "", ctx.Request.QueryString.Value))
                 .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = request => !PlumbingRequests.IsPlumbing(request)));
-
-        // OTLP only when a collector is configured (the Aspire dashboard sets this variable).
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
+        if (exporter) otel.UseOtlpExporter();
         return builder;
     }
 

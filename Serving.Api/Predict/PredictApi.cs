@@ -10,27 +10,25 @@ public static class PredictApi
 {
     public static IEndpointRouteBuilder MapPredictApi(this IEndpointRouteBuilder app)
     {
+        // The predict handlers take the singletons captured here rather than as parameters: a parameter bound from
+        // services makes every request create (and dispose) a DI scope for nothing (bench/serving, profile).
+        var catalog = app.ServiceProvider.GetRequiredService<ModelCatalog>();
+        var predictions = app.ServiceProvider.GetRequiredService<PredictionService>();
         var models = app.MapGroup("/v1/models").WithTags("Predict");
-        models.MapPost("/{name}/predict", PredictAsync)
+        models.MapPost("/{name}/predict", (string name, HttpRequest request, CancellationToken ct) =>
+                predictions.PredictAsync(catalog.Find(name), name, request, ct))
             .Accepts<PredictRequest>("application/json")
             .WithSummary("Predicts one row (features) or a batch (instances).");
         models.MapGet("/{name}", GetInfo).WithSummary("The served version, its input schema and metrics.");
 
         var defaults = app.MapGroup("").WithTags("Predict");
-        defaults.MapPost("/predict", PredictDefaultAsync)
+        defaults.MapPost("/predict", (HttpRequest request, CancellationToken ct) =>
+                predictions.PredictAsync(catalog.Default, catalog.Default?.Name ?? "", request, ct))
             .Accepts<PredictRequest>("application/json")
             .WithSummary("Predicts with the default (first configured) model.");
         defaults.MapGet("/model/info", GetDefaultInfo).WithSummary("Info of the default model.");
         return app;
     }
-
-    private static Task<Results<PredictionResult, ProblemHttpResult>> PredictAsync(
-        string name, HttpRequest request, ModelCatalog catalog, PredictionService predictions, CancellationToken ct) =>
-        predictions.PredictAsync(catalog.Find(name), name, request, ct);
-
-    private static Task<Results<PredictionResult, ProblemHttpResult>> PredictDefaultAsync(
-        HttpRequest request, ModelCatalog catalog, PredictionService predictions, CancellationToken ct) =>
-        predictions.PredictAsync(catalog.Default, catalog.Default?.Name ?? "", request, ct);
 
     private static Results<Ok<ServedModelInfo>, ProblemHttpResult> GetInfo(string name, ModelCatalog catalog) =>
         Info(catalog.Find(name), name);

@@ -9,6 +9,14 @@
 #   PEERS_DIR    [<repo>/../shared/bench/peers]     SKIP_SETUP=1 skips the peers' setup.sh (apt, build)
 #   OUT_DIR      [bench/serving/results/<UTC timestamp>]
 #   PORT         Serving.Api port [8106]
+#   SERVING_BUILDS  Serving.Api builds to load, "label=published-folder ..." in this order, each measured against
+#                the same peers in this run (before/after comparisons); default: publish this worktree as "serving-api"
+#                with the environment its container image sets (Serving.Api.csproj ContainerEnvironmentVariable).
+#                An entry may carry its own environment: "label=folder,NAME=value,NAME=value"
+#   BUNDLE       an Ames model.bundle.zip from an earlier run (skips training; its expected.json must sit beside it)
+#   SERVER_ENV   extra environment for Serving.Api, e.g. "DOTNET_GCgen0size=0x2000000"
+#   OTHER_MAX [10] RETRIES [1]: a Serving.Api run in which other processes used more than OTHER_MAX % of the CPU
+#                is repeated, up to RETRIES times (as run_all.sh does for the peers)
 #   bench.sh / run_all.sh settings pass through: THREADS CONNS DURATION WARMUP QUIET_MAX_BUSY QUIET_WAIT ...
 set -euo pipefail
 
@@ -21,6 +29,8 @@ PORT="${PORT:-8106}"
 PEERS="${PEERS-flask-sync flask-gthread fastapi fastapi-nodelay kestrel}"
 QUIET_MAX_BUSY="${QUIET_MAX_BUSY:-15}"
 QUIET_WAIT="${QUIET_WAIT:-180}"
+OTHER_MAX="${OTHER_MAX:-10}"
+RETRIES="${RETRIES:-1}"
 mkdir -p "$OUT_DIR"
 export PEER_ARTIFACTS="$PEERS_DIR/artifacts"
 
@@ -49,28 +59,42 @@ wait_quiet() {  # as run_all.sh: wait (bounded) for other work on the machine to
 [[ "${SKIP_SETUP:-0}" == 1 ]] || bash "$PEERS_DIR/setup.sh" > "$OUT_DIR/peers-setup.log" 2>&1
 if [[ -n "$PEERS" ]]; then
   log "=== peers: $PEERS"
-  PEERS="$PEERS" OUT_DIR="$OUT_DIR/peers" QUIET_MAX_BUSY="$QUIET_MAX_BUSY" QUIET_WAIT="$QUIET_WAIT" \
+  PEERS="$PEERS" OUT_DIR="$OUT_DIR/peers" QUIET_MAX_BUSY="$QUIET_MAX_BUSY" QUIET_WAIT="$QUIET_WAIT" OTHER_MAX="$OTHER_MAX" RETRIES="$RETRIES" \
     bash "$PEERS_DIR/run_all.sh" 1 | tee "$OUT_DIR/peers.log"
 elif [[ ! -f "$PEER_ARTIFACTS/sample_row.json" ]]; then
   (cd "$PEERS_DIR" && /usr/bin/python3 train.py "$DATASET" Sale_Price --out "$PEER_ARTIFACTS") > "$OUT_DIR/peers-train.txt"
 fi
 
 # ---- 2. Serving.Api: Release build, Ames bundle from Training.Worker's trainer, offline (BundlePath) serving ----
-log "=== Serving.Api: build (Release) and train the Ames bundle"
-dotnet publish "$REPO/Serving.Api/Serving.Api.csproj" -c Release -o "$OUT_DIR/build/serving" --nologo -v quiet
-dotnet build "$HERE/BundleTool/BundleTool.csproj" -c Release -o "$OUT_DIR/build/bundletool" --nologo -v quiet
-dotnet "$OUT_DIR/build/bundletool/MlOps.Bench.BundleTool.dll" "$DATASET" Sale_Price "$OUT_DIR/model" "$PEER_ARTIFACTS/sample_row.json" \
-  | tee "$OUT_DIR/serving.train.txt"
+if [[ -z "${SERVING_BUILDS:-}" ]]; then
+  log "=== Serving.Api: build (Release)"
+  dotnet publish "$REPO/Serving.Api/Serving.Api.csproj" -c Release -o "$OUT_DIR/build/serving" --nologo -v quiet
+  image_env=$(/usr/bin/python3 -c 'import re, sys; print("".join(f",{n}={v}" for n, v in re.findall(r"<ContainerEnvironmentVariable Include=\"([^\"]+)\" Value=\"([^\"]*)\"", open(sys.argv[1]).read())))' "$REPO/Serving.Api/Serving.Api.csproj")
+  SERVING_BUILDS="serving-api=$OUT_DIR/build/serving$image_env"
+fi
+if [[ -n "${BUNDLE:-}" ]]; then
+  mkdir -p "$OUT_DIR/model" && cp "$BUNDLE" "$OUT_DIR/model/model.bundle.zip" && cp "$(dirname "$BUNDLE")/expected.json" "$OUT_DIR/model/"
+  echo "bundle: $BUNDLE" > "$OUT_DIR/serving.train.txt"
+else
+  log "=== train the Ames bundle"
+  dotnet build "$HERE/BundleTool/BundleTool.csproj" -c Release -o "$OUT_DIR/build/bundletool" --nologo -v quiet
+  dotnet "$OUT_DIR/build/bundletool/MlOps.Bench.BundleTool.dll" "$DATASET" Sale_Price "$OUT_DIR/model" "$PEER_ARTIFACTS/sample_row.json" \
+    | tee "$OUT_DIR/serving.train.txt"
+fi
 
-log "=== Serving.Api on 127.0.0.1:$PORT"
+for entry in $SERVING_BUILDS; do
+label="${entry%%=*}"; build="${entry#*=}"; build_env=""
+if [[ "$build" == *,* ]]; then build_env="${build#*,}"; build="${build%%,*}"; fi
+log "=== Serving.Api ($label: $build ${build_env}) on 127.0.0.1:$PORT"
 if ss -Hltn "sport = :$PORT" | grep -q .; then echo "port $PORT is already in use" >&2; exit 1; fi
-Serving__Models__0__Name=ames Serving__Models__0__BundlePath="$OUT_DIR/model/model.bundle.zip" \
+# shellcheck disable=SC2086  # SERVER_ENV is a word list on purpose
+env ${SERVER_ENV:-} ${build_env//,/ } Serving__Models__0__Name=ames Serving__Models__0__BundlePath="$OUT_DIR/model/model.bundle.zip" \
   ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  dotnet "$OUT_DIR/build/serving/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$PORT" > "$OUT_DIR/serving.server.log" 2>&1 &
+  dotnet "$build/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$PORT" > "$OUT_DIR/$label.server.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
-  kill -0 "$pid" 2>/dev/null || { echo "Serving.Api exited; see $OUT_DIR/serving.server.log" >&2; exit 1; }
+  kill -0 "$pid" 2>/dev/null || { echo "Serving.Api exited; see $OUT_DIR/$label.server.log" >&2; exit 1; }
   curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
   sleep 0.5
 done
@@ -88,14 +112,21 @@ sys.exit(0 if ok else 1)
 PY
 
 for mode in single batch; do
-  wait_quiet
-  SAMPLE_PID="$pid" RESULT_FILE="$OUT_DIR/serving.$mode.result" RAW_FILE="$OUT_DIR/serving.$mode.wrk.txt" ENDPOINT=/predict \
-    bash "$PEERS_DIR/bench.sh" "$PORT" "$mode" | sed 's/^/  /'
-  sed -i "s|\$| peer=serving-api round=1 port=$PORT|" "$OUT_DIR/serving.$mode.result"
+  for attempt in $(seq 1 $((RETRIES + 1))); do
+    wait_quiet
+    SAMPLE_PID="$pid" RESULT_FILE="$OUT_DIR/$label.$mode.result" RAW_FILE="$OUT_DIR/$label.$mode.wrk.txt" ENDPOINT=/predict \
+      bash "$PEERS_DIR/bench.sh" "$PORT" "$mode" | sed 's/^/  /'
+    other=$(tr ' ' '\n' < "$OUT_DIR/$label.$mode.result" | sed -n 's/^other_cpu_pct=//p')
+    sed -i "s|\$| peer=$label round=1 port=$PORT attempt=$attempt|" "$OUT_DIR/$label.$mode.result"
+    awk -v o="$other" -v m="$OTHER_MAX" 'BEGIN {exit !(o <= m)}' && break
+    if ((attempt <= RETRIES)); then log "  other processes used ${other}% of the CPU during that run (> ${OTHER_MAX}%); repeating it"
+    else log "  other processes used ${other}% of the CPU during that run; keeping it, flagged"; fi
+  done
 done
-curl -s "http://127.0.0.1:$PORT/metrics" > "$OUT_DIR/serving.metrics.txt" || true
+curl -s "http://127.0.0.1:$PORT/metrics" > "$OUT_DIR/$label.metrics.txt" || true
 kill "$pid"; wait "$pid" 2>/dev/null || true
 trap - EXIT
+done
 
 # ---- 3. table ----
 /usr/bin/python3 "$HERE/summarize.py" "$OUT_DIR" | tee "$OUT_DIR/results.md"
