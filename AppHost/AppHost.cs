@@ -53,7 +53,8 @@ var serving = builder.AddProject<Projects.Serving_Api>("serving-api", launchProf
     .WithHttpEndpoint()
     .WithExternalHttpEndpoints()
     .WithReference(registryApi).WaitFor(registryApi)
-    .WithEnvironment("Registry__ApiKey", readerKey)
+    // Trainer, not reader: serving uploads its prediction-log and feedback files to the registry (docs/prediction-log.md).
+    .WithEnvironment("Registry__ApiKey", trainerKey)
     .WithEnvironment("Serving__Models__0__Name", SampleJob.Model)
     .WithEnvironment("Serving__Models__0__Alias", SampleJob.Alias)
     .WithHttpHealthCheck("/health") // unhealthy until a model is loaded: the dashboard shows when F5 is done
@@ -84,6 +85,9 @@ if (builder.ExecutionContext.IsRunMode)
         .WithEnvironment("Worker__Bootstrap__DatasetPath", Path.Combine(samples, SampleJob.DatasetFile))
         .WithEnvironment("Worker__Bootstrap__SpecPath", Path.Combine(samples, SampleJob.SpecFile));
     serving.WithServedModelBanner(SampleJob.Model, SampleJob.Alias, SampleJob.Prediction);
+    // Locally every prediction is logged, so feedback, live quality and retraining on the log work out of the box;
+    // a cluster sets its own Serving__PredictionLog__SamplePercent (default 0: off).
+    serving.WithEnvironment("Serving__PredictionLog__SamplePercent", "100");
 
     // The dashboard: named links per service, and the registry's operator commands (admin key).
     registryApi.WithServiceUrls(hasApiReference: true).WithRegistryCommands(adminKey, samples);

@@ -6,6 +6,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
+using MlOps.ModelBundle.Explaining;
 using MlOps.ModelBundle.Packaging;
 using MlOps.ModelBundle.Scoring;
 using MlOps.Registry.Client.Datasets;
@@ -95,7 +96,8 @@ public static class ModelTrainer
         mlNetModel.Position = 0;
         using var bundle = new MemoryStream();
         await ModelBundleFile.WriteAsync(bundle, manifest, mlNetModel, ct);
-        var bytes = bundle.ToArray();
+        // Tree covers (training rows per node) let serving explain with exact TreeSHAP; ML.NET's saved model drops them.
+        var bytes = await TreeCovers.AddToBundleAsync(bundle.ToArray(), data.Train.Select(data.Encode), ct);
 
         return new TrainingResult(
             Bundle: bytes,

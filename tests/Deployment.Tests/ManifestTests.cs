@@ -73,7 +73,8 @@ public sealed partial class ManifestTests
             Assert.Equal("{registry-api.bindings.http.url}", _manifest.Env(client)["services__registry-api__http__0"]);
         }
         Assert.Equal("{registry-trainer-key.value}", _manifest.Env("training-worker")["Registry__ApiKey"]);
-        Assert.Equal("{registry-reader-key.value}", _manifest.Env("serving-api")["Registry__ApiKey"]);
+        // Trainer: serving uploads prediction-log and feedback files.
+        Assert.Equal("{registry-trainer-key.value}", _manifest.Env("serving-api")["Registry__ApiKey"]);
         Assert.Matches("^Endpoint=http://\\{minio.bindings.http.host\\}:\\{minio.bindings.http.port\\};AccessKey=\\{minio-user.value\\};SecretKey=\\{minio-password.value\\}$",
             _manifest["minio"].GetProperty("connectionString").GetString());
     }
