@@ -113,7 +113,7 @@ public sealed partial class KustomizeTests(KustomizeBuild build) : IClassFixture
 
         var registry = secrets["registry-api-secrets"];
         Assert.Equal(registry["Auth__Keys__Trainer"], secrets["training-worker-secrets"]["Registry__ApiKey"]);
-        Assert.Equal(registry["Auth__Keys__Reader"], secrets["serving-api-secrets"]["Registry__ApiKey"]);
+        Assert.Equal(registry["Auth__Keys__Trainer"], secrets["serving-api-secrets"]["Registry__ApiKey"]); // uploads prediction logs
         Assert.Equal(registry["REGISTRYDB_PASSWORD"], secrets["postgres-secrets"]["POSTGRES_PASSWORD"]);
         Assert.Equal(registry["MINIO_ACCESSKEY"], secrets["minio-secrets"]["MINIO_ROOT_USER"]);
         Assert.Equal(registry["MINIO_SECRETKEY"], secrets["minio-secrets"]["MINIO_ROOT_PASSWORD"]);

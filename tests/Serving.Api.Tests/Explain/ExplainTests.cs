@@ -21,6 +21,7 @@ namespace MlOps.Serving.Api.Tests.Explain;
 public sealed class ExplainTests(TrainedModels models) : IAsyncLifetime
 {
     private readonly Dictionary<string, (TrainedModel Model, ScoringModel Offline, string Path)> _explained = [];
+    private readonly List<string> _plainFiles = [];
     private ServingFactory _factory = null!;
     private ServingClient _client = null!;
 
@@ -30,9 +31,9 @@ public sealed class ExplainTests(TrainedModels models) : IAsyncLifetime
         await AddAsync("ames", models.Ames, "ames_housing.csv", TrainingTasks.Regression, "Sale_Price", null);
         await AddAsync("credit", models.Credit, "credit_scoring.csv", TrainingTasks.Binary, "Status", "bad");
         await AddAsync("hpc", models.Hpc, "hpc_data.csv", TrainingTasks.Multiclass, "class", null);
-        // And two bundles as the trainer writes them today, without covers: Ames (ML.NET's calculator) and HPC (neither).
+        // And two bundles as the trainer wrote them before it recorded covers: Ames (ML.NET's calculator) and HPC (neither).
         var files = _explained.Select(e => (e.Key, e.Value.Path))
-            .Append(("ames-plain", models.Ames.BundlePath)).Append(("hpc-plain", models.Hpc.BundlePath)).ToArray();
+            .Append(("ames-plain", await WithoutCoversAsync(models.Ames))).Append(("hpc-plain", await WithoutCoversAsync(models.Hpc))).ToArray();
         _factory = new ServingFactory(ServingFactory.FromFiles(files));
         _client = await _factory.StartReadyAsync();
     }
@@ -41,6 +42,7 @@ public sealed class ExplainTests(TrainedModels models) : IAsyncLifetime
     {
         await _factory.DisposeAsync();
         foreach (var (_, _, path) in _explained.Values) File.Delete(path);
+        foreach (var path in _plainFiles) File.Delete(path);
     }
 
     [Theory]
@@ -186,6 +188,16 @@ public sealed class ExplainTests(TrainedModels models) : IAsyncLifetime
         var phi = new double[explainer.OutputCount * explainer.PlayerCount];
         explainer.Explain(vector, raw, phi);
         return (raw, phi);
+    }
+
+    private async Task<string> WithoutCoversAsync(TrainedModel model)
+    {
+        using var source = new MemoryStream(model.Bytes);
+        var (manifest, mlNetModel) = await ModelBundle.Packaging.ModelBundleFile.ReadAsync(source, CancellationToken.None);
+        var path = Path.Combine(Path.GetTempPath(), $"explain-test-plain-{Guid.NewGuid():N}.zip");
+        await using (var file = File.Create(path)) await ModelBundle.Packaging.ModelBundleFile.WriteAsync(file, manifest, mlNetModel, CancellationToken.None);
+        _plainFiles.Add(path);
+        return path;
     }
 
     private async Task AddAsync(string name, TrainedModel model, string dataset, string task, string label, string? positive)
