@@ -45,7 +45,8 @@ public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture
     {
         await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = studioUrl.ToString(), ViewportSize = new() { Width = 1400, Height = 900 } });
         var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
+        // Generous: CI runs every test assembly at once on 2 cores, and the first sign-in waited 15 s there once.
+        page.SetDefaultTimeout(60_000);
         var assets = new List<string>();
         page.Response += (_, r) => { if (r.Status >= 400) assets.Add($"{r.Status} {r.Url}"); };
         // Every asset (Fluent UI's web components and styles, blazor.web.js) comes from Studio itself: it works offline.
