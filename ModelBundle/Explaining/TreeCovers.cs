@@ -36,6 +36,10 @@ public sealed record TreeCovers(IReadOnlyList<IReadOnlyList<IReadOnlyList<int>>>
         return new TreeCovers(counts.Select(IReadOnlyList<IReadOnlyList<int>> (e) => e.Select(IReadOnlyList<int> (c) => c).ToList()).ToList());
     }
 
+    /// <summary>The covers of a model with trees, counted on the rows it was trained on (encoded); throws for a model without trees.</summary>
+    public static TreeCovers RecordOrThrow(ITransformer model, BundleManifest manifest, IEnumerable<float[]> trainingRows) =>
+        Record(model, manifest, trainingRows, out var reason) ?? throw new InvalidOperationException($"No tree covers for this model: {reason}.");
+
     /// <summary>
     /// A bundle with the covers of its model counted on <paramref name="trainingRows"/> (the rows LightGBM was
     /// trained on, encoded): what the trainer calls on the bundle it wrote. Throws when the model has no trees.
@@ -47,8 +51,7 @@ public sealed record TreeCovers(IReadOnlyList<IReadOnlyList<IReadOnlyList<int>>>
         await using (modelBytes)
         {
             var model = new MLContext(seed: 0).Model.Load(modelBytes, out _);
-            var covers = Record(model, manifest, trainingRows, out var reason)
-                ?? throw new InvalidOperationException($"No tree covers for this model: {reason}.");
+            var covers = RecordOrThrow(model, manifest, trainingRows);
             modelBytes.Position = 0;
             using var destination = new MemoryStream();
             await ModelBundleFile.WriteAsync(destination, manifest, modelBytes, ct, covers);

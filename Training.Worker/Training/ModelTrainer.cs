@@ -95,9 +95,11 @@ public static class ModelTrainer
         ml.Model.Save(fitted.Model, inputSchema, mlNetModel);
         mlNetModel.Position = 0;
         using var bundle = new MemoryStream();
-        await ModelBundleFile.WriteAsync(bundle, manifest, mlNetModel, ct);
         // Tree covers (training rows per node) let serving explain with exact TreeSHAP; ML.NET's saved model drops them.
-        var bytes = await TreeCovers.AddToBundleAsync(bundle.ToArray(), data.Train.Select(data.Encode), ct);
+        // Counted on the fitted model in hand, so the bundle is written once.
+        var covers = TreeCovers.RecordOrThrow(fitted.Model, manifest, data.Train.Select(data.Encode));
+        await ModelBundleFile.WriteAsync(bundle, manifest, mlNetModel, ct, covers);
+        var bytes = bundle.ToArray();
 
         return new TrainingResult(
             Bundle: bytes,

@@ -107,6 +107,19 @@ public sealed class TreeExplainerTests
     }
 
     [Fact]
+    public async Task The_trainers_covers_are_the_ones_counted_on_its_saved_model()
+    {
+        // The worker counts covers on the fitted model in memory; serving explains with the saved one.
+        var spec = Spec("hpc_data.csv", TrainingTasks.Multiclass, "class", new TrainerParams(NumberOfIterations: 5), null, null);
+        var data = await PrepareAsync(spec, "hpc_data.csv");
+        var result = await ModelTrainer.TrainAsync(data, LightGbmSettings.From(spec.Trainer!), CancellationToken.None);
+        var recounted = await TreeCovers.AddToBundleAsync(result.Bundle, data.Train.Select(data.Encode), CancellationToken.None);
+        Assert.Equal(result.Bundle, recounted);
+        using var bytes = new MemoryStream(result.Bundle);
+        Assert.NotNull((await ScoringModel.LoadAsync(bytes, CancellationToken.None)).Explainer);
+    }
+
+    [Fact]
     public async Task A_bundle_without_covers_loads_and_says_why_it_cannot_explain()
     {
         var spec = Spec("hpc_data.csv", TrainingTasks.Multiclass, "class", new TrainerParams(NumberOfIterations: 5), null, null);
