@@ -18,6 +18,7 @@ public sealed class PredictScratch : IReadOnlyList<float[]>
     private readonly int _columns;
     private float[][] _vectors = [];
     private int[][] _levels = [];
+    private long[] _rowSpans = [];
 
     public PredictScratch(int vectorLength, int columns)
     {
@@ -52,6 +53,19 @@ public sealed class PredictScratch : IReadOnlyList<float[]>
         return _levels[row];
     }
 
+    /// <summary>
+    /// Where each parsed row's JSON object lies in the request body (start, end byte positions), so the prediction log
+    /// can copy a row's inputs as sent without parsing the body again.
+    /// </summary>
+    public ReadOnlySpan<long> RowSpans => _rowSpans.AsSpan(0, 2 * Count);
+
+    public void SetRowSpan(int row, long start, long end)
+    {
+        EnsureRows(row + 1);
+        _rowSpans[2 * row] = start;
+        _rowSpans[2 * row + 1] = end;
+    }
+
     public Span<Prediction> ResultsFor(int rows)
     {
         if (Results.Length < rows) Results = new Prediction[Math.Max(rows, Results.Length * 2)];
@@ -80,6 +94,7 @@ public sealed class PredictScratch : IReadOnlyList<float[]>
         }
         _vectors = vectors;
         _levels = levels;
+        Array.Resize(ref _rowSpans, 2 * size);
     }
 
     public IEnumerator<float[]> GetEnumerator()

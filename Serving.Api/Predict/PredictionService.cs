@@ -48,7 +48,7 @@ public sealed class PredictionService(ServingTelemetry telemetry, IOptions<Servi
             if (shadow is not null) ShadowFromBody(served, model, shadow, predictions, bytes);
             var ids = PredictionIds.New(predictions.Length);
             PredictionJson.WriteResponse(scratch.Writer, model, predictions, ids, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            log.Log(served, model, started, ids, predictions, bytes);
+            log.Log(served, model, started, ids, predictions, bytes, scratch.RowSpans);
             Record(model, scratch.Count, started);
             return new PredictionResult(model, scratch);
         }

@@ -110,6 +110,7 @@ public static class RowParser
 
     private static bool TryReadRow(ref Utf8JsonReader reader, InputSchema schema, PredictScratch scratch, int row, out InputError error)
     {
+        var start = reader.TokenStartIndex;
         var encoder = schema.Encoder;
         var vector = scratch.Vector(row);
         var levels = scratch.Levels(row);
@@ -167,6 +168,7 @@ public static class RowParser
             error = InputError.MissingColumn(row, schema.Names[Array.IndexOf(seen, false)]);
             return false;
         }
+        scratch.SetRowSpan(row, start, reader.BytesConsumed);
         error = default;
         return true;
     }

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using MlOps.PredictionLog;
 using MlOps.Registry.Client.Jobs;
@@ -9,96 +7,61 @@ using MlOps.Serving.Api.Predict;
 namespace MlOps.Serving.Api.PredictionLog;
 
 /// <summary>
-/// Turns a sampled request into log rows, on the log writer's thread: each row's inputs as a compact JSON
-/// object (feature -> value, as sent and validated; an unknown category keeps its text), and its prediction as
-/// the REST answer writes it.
+/// Turns a sampled request into log rows, on the log writer's thread, straight into a columnar batch as UTF-8:
+/// each row's inputs as a compact JSON object (feature -> value, as sent and validated; an unknown category keeps
+/// its text), and its prediction as the REST answer writes it. No string or object per row.
 /// </summary>
-public static class LogRows
+public sealed class LogRows
 {
-    public static PredictionLogRow[] From(PredictionLogEntry entry)
+    private readonly Utf8JsonWriter _writer = new(Stream.Null);
+
+    public void AppendTo(PredictionLogBatch batch, PredictionLogEntry entry)
     {
-        var inputs = entry.Body is { } body ? RestInputs(body, entry.Rows) : V2Inputs(entry.V2Request!, entry.Rows);
         var model = entry.Model;
         var regression = model.Model.Manifest.Task == TrainingTasks.Regression;
-        var rows = new PredictionLogRow[entry.Rows];
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using var writer = new Utf8JsonWriter(buffer);
-        for (var i = 0; i < rows.Length; i++)
+        var inputs = entry.Body is null ? V2Inputs(entry.V2Request!) : default;
+        for (var i = 0; i < entry.Rows; i++)
         {
+            if (entry.Body is { } bytes) AddRestInputs(batch.Inputs, bytes, entry.RowSpans, i);
+            else WriteRow(batch.Inputs, inputs, i);
             var p = entry.Predictions[i];
-            buffer.ResetWrittenCount();
-            writer.Reset(buffer);
-            PredictionJson.WritePrediction(writer, p);
-            writer.Flush();
-            rows[i] = new PredictionLogRow(
-                PredictionIds.Format(entry.Ids[i]), model.Name, model.Version, model.Alias, entry.Arm, entry.Timestamp,
-                entry.LatencyMs, inputs[i], Encoding.UTF8.GetString(buffer.WrittenSpan),
+            _writer.Reset(batch.Predictions);
+            PredictionJson.WritePrediction(_writer, p);
+            _writer.Flush();
+            batch.Predictions.EndValue();
+            batch.Add(entry.Ids[i], model.Name, model.Version, model.Alias, entry.Arm, entry.Timestamp, entry.LatencyMs,
                 regression ? p.Value : null, regression ? null : p.Label);
         }
-        return rows;
+        _writer.Reset(Stream.Null);
     }
 
-    /// <summary>
-    /// The rows of <c>{"features": {...}}</c> or <c>{"instances": [...]}</c> (already validated by the predict path):
-    /// each row object's bytes as sent, cut out with a reader (no DOM, no re-serialisation: the log writer's main
-    /// cost per row was that).
-    /// </summary>
-    private static string[] RestInputs(byte[] body, int rows)
+    // The row object's bytes as sent (the parser recorded where each row lies); "{}" if a row has no recorded span.
+    private static void AddRestInputs(Utf8Column column, byte[] body, long[]? spans, int row)
     {
-        var result = new string[rows];
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 8 });
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        if (spans is null || spans.Length < 2 * row + 2) column.Add("{}"u8);
+        else column.Add(body.AsSpan((int)spans[2 * row], (int)(spans[2 * row + 1] - spans[2 * row])));
+    }
+
+    /// <summary>V2: column tensors, turned back into row objects in the request's input order.</summary>
+    private static (V2Tensor[] Tensors, List<JsonElement>[] Values) V2Inputs(V2InferRequest request)
+    {
+        var tensors = (request.Inputs ?? []).Where(t => t is not null).Select(t => t!).ToArray();
+        return (tensors, tensors.Select(t => Flatten(t.Data)).ToArray());
+    }
+
+    private void WriteRow(Utf8Column column, (V2Tensor[] Tensors, List<JsonElement>[] Values) inputs, int row)
+    {
+        _writer.Reset(column);
+        _writer.WriteStartObject();
+        for (var c = 0; c < inputs.Tensors.Length; c++)
         {
-            var features = reader.ValueTextEquals("features"u8);
-            var instances = !features && reader.ValueTextEquals("instances"u8);
-            reader.Read();
-            if (features && reader.TokenType == JsonTokenType.StartObject) result[0] = Slice(ref reader, body);
-            else if (instances && reader.TokenType == JsonTokenType.StartArray)
-            {
-                for (var i = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; i++)
-                {
-                    if (i < rows) result[i] = Slice(ref reader, body);
-                    else reader.Skip();
-                }
-            }
-            else reader.Skip();
+            _writer.WritePropertyName(inputs.Tensors[c].Name ?? "");
+            if (row < inputs.Values[c].Count) inputs.Values[c][row].WriteTo(_writer);
+            else _writer.WriteNullValue();
         }
-        for (var i = 0; i < rows; i++) result[i] ??= "{}";
-        return result;
-    }
-
-    private static string Slice(ref Utf8JsonReader reader, byte[] body)
-    {
-        var start = (int)reader.TokenStartIndex;
-        reader.Skip();
-        return Encoding.UTF8.GetString(body, start, (int)reader.BytesConsumed - start);
-    }
-
-    /// <summary>Column tensors back into row objects, in the request's input order.</summary>
-    private static string[] V2Inputs(V2InferRequest request, int rows)
-    {
-        var tensors = (request.Inputs ?? []).Where(t => t is not null).ToArray();
-        var values = tensors.Select(t => Flatten(t!.Data)).ToArray();
-        var result = new string[rows];
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using var writer = new Utf8JsonWriter(buffer);
-        for (var r = 0; r < rows; r++)
-        {
-            buffer.ResetWrittenCount();
-            writer.Reset(buffer);
-            writer.WriteStartObject();
-            for (var c = 0; c < tensors.Length; c++)
-            {
-                writer.WritePropertyName(tensors[c]!.Name ?? "");
-                if (r < values[c].Count) values[c][r].WriteTo(writer);
-                else writer.WriteNullValue();
-            }
-            writer.WriteEndObject();
-            writer.Flush();
-            result[r] = Encoding.UTF8.GetString(buffer.WrittenSpan);
-        }
-        return result;
+        _writer.WriteEndObject();
+        _writer.Flush();
+        column.EndValue();
     }
 
     // Data of shape [rows] or [rows, 1]: a flat array, or an array of one-element arrays.

@@ -5,12 +5,12 @@ namespace MlOps.Serving.Api.PredictionLog;
 
 /// <summary>
 /// One sampled request as the request path hands it over: references and a copy of the body, nothing
-/// serialised yet (that happens on the log writer's thread). Exactly one of <see cref="Body"/> (REST) and
-/// <see cref="V2Request"/> is set.
+/// serialised yet (that happens on the log writer's thread). Exactly one of <see cref="Body"/> (REST, with
+/// <see cref="RowSpans"/>: each row object's start and end in it) and <see cref="V2Request"/> is set.
 /// </summary>
 public sealed class PredictionLogEntry(
     LoadedModel model, string? arm, DateTime timestamp, double latencyMs, Guid[] ids, Prediction[] predictions,
-    byte[]? body, V2InferRequest? v2Request)
+    byte[]? body, long[]? rowSpans, V2InferRequest? v2Request)
 {
     public LoadedModel Model { get; } = model;
     public string? Arm { get; } = arm;
@@ -19,6 +19,7 @@ public sealed class PredictionLogEntry(
     public Guid[] Ids { get; } = ids;
     public Prediction[] Predictions { get; } = predictions;
     public byte[]? Body { get; } = body;
+    public long[]? RowSpans { get; } = rowSpans;
     public V2InferRequest? V2Request { get; } = v2Request;
 
     public int Rows => Ids.Length;

@@ -44,13 +44,17 @@ public sealed class PredictionLogger
         return percent >= 100 || (percent > 0 && Random.Shared.NextDouble() * 100 < percent);
     }
 
-    /// <summary>REST: keeps a copy of the body; the rows' JSON is cut out of it off the request thread.</summary>
-    public void Log(ServedModel served, LoadedModel model, long started, Guid[] ids, ReadOnlySpan<Prediction> predictions, in ReadOnlySequence<byte> body)
+    /// <summary>
+    /// REST: keeps a copy of the body and where its rows lie in it (<paramref name="rowSpans"/>, from the parser); the
+    /// rows' JSON is copied out off the request thread.
+    /// </summary>
+    public void Log(ServedModel served, LoadedModel model, long started, Guid[] ids, ReadOnlySpan<Prediction> predictions,
+        in ReadOnlySequence<byte> body, ReadOnlySpan<long> rowSpans)
     {
         if (!Sample()) return;
         if (!TryReserve(model, ids.Length, body.Length)) return;
         Enqueue(new PredictionLogEntry(model, Arms.Of(served, model), DateTime.UtcNow, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-            ids, predictions.ToArray(), body.ToArray(), null));
+            ids, predictions.ToArray(), body.ToArray(), rowSpans.ToArray(), null));
     }
 
     /// <summary>V2: keeps the parsed request (immutable records), turned into rows off the request thread.</summary>
@@ -58,7 +62,7 @@ public sealed class PredictionLogger
     {
         if (!Sample()) return;
         var entry = new PredictionLogEntry(model, Arms.Of(served, model), DateTime.UtcNow, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-            ids, predictions.ToArray(), null, request);
+            ids, predictions.ToArray(), null, null, request);
         if (TryReserve(model, entry.Rows, entry.Bytes)) Enqueue(entry);
     }
 
