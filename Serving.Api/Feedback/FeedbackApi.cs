@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MlOps.PredictionLog;
 using MlOps.Registry.Client;
 using MlOps.Registry.Client.Jobs;
+using MlOps.Registry.Client.Serving;
 using MlOps.Serving.Api.Hosting;
 using MlOps.Serving.Api.Monitoring;
 using MlOps.Serving.Api.PredictionLog;

@@ -1,9 +1,6 @@
 using System.Text.Json;
 
-namespace MlOps.Serving.Api.Feedback;
-
-// Serving-only contracts of issue 14. They belong in Registry.Client/Serving with the other serving records;
-// they live here until that project's owner moves them (docs/prediction-log.md says so).
+namespace MlOps.Registry.Client.Serving;
 
 /// <summary>Body of <c>POST /v1/models/{name}/feedback</c>: ground truth for predictions this service answered.</summary>
 public sealed record FeedbackRequest(IReadOnlyList<FeedbackItem> Items);
