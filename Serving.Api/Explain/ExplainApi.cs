@@ -39,7 +39,7 @@ public static class ExplainApi
             using var activity = ServingTelemetry.Source.StartActivity("explain");
             activity?.SetTag("mlops.model", model.Name);
             activity?.SetTag("mlops.model.version", model.Version);
-            if (!RowParser.TryParse(bytes, model.Schema, scratch, predictions.MaxRows, out var error)) return ServingProblems.Invalid(error);
+            if (!RowParser.TryParse(bytes, model.Schema, scratch, predictions.MaxExplainRows, out var error)) return ServingProblems.Invalid(error);
             activity?.SetTag("mlops.rows", scratch.Count);
             var rows = new RowExplanation[scratch.Count];
             for (var i = 0; i < rows.Length; i++)

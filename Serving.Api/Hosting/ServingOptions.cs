@@ -88,5 +88,11 @@ public sealed class LimitOptions
 {
     public int MaxBatchRows { get; set; } = 1000;
 
+    /// <summary>
+    /// Rows per explain request: an explanation costs 100-350x a prediction per row (docs/serving-api.md), so a
+    /// predict-sized batch could hold a core for seconds.
+    /// </summary>
+    public int MaxExplainRows { get; set; } = 100;
+
     public long MaxBodyBytes { get; set; } = 4 * 1024 * 1024;
 }

@@ -19,6 +19,8 @@ public sealed class PredictionService(ServingTelemetry telemetry, IOptions<Servi
 
     public int MaxRows => _limits.MaxBatchRows;
 
+    public int MaxExplainRows => _limits.MaxExplainRows;
+
     public long MaxBodyBytes => _limits.MaxBodyBytes;
 
     /// <summary>REST predict: <c>{"features"}</c> or <c>{"instances"}</c> in, <see cref="PredictResponse"/> JSON out.</summary>

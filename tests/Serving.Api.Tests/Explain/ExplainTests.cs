@@ -5,6 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlOps.ModelBundle.Explaining;
 using MlOps.ModelBundle.Scoring;
+using MlOps.Registry.Client;
 using MlOps.Registry.Client.Jobs;
 using MlOps.Registry.Client.Serving;
 using MlOps.Serving.Api.Tests.Infrastructure;
@@ -101,6 +102,18 @@ public sealed class ExplainTests(TrainedModels models) : IAsyncLifetime
         await Assertions.BadRequestAsync(
             await _client.Http.PostJsonAsync("v1/models/hpc/explain", new JsonObject { ["instances"] = rows }.ToJsonString()), "compounds", 1);
         await Assertions.BadRequestAsync(await _client.Http.PostJsonAsync("v1/models/hpc/explain", "{\"features\": "), null, null);
+    }
+
+    [Fact]
+    public async Task More_rows_than_MaxExplainRows_is_a_400_problem_and_the_limit_itself_is_explained()
+    {
+        // Serving:Limits:MaxExplainRows is 100 by default (an explanation costs 100-350x a prediction).
+        var rows = models.Credit.TestRows.Take(101).ToList<IReadOnlyDictionary<string, object?>>();
+        var problem = await Assertions.BadRequestAsync(await _client.Http.PostJsonAsync("v1/models/credit/explain", JsonSerializer.Serialize(PredictRequest.Batch(rows), RegistryJson.Options)), null, null);
+        Assert.Contains("more than 100 rows", problem.GetProperty("detail").GetString());
+
+        var response = await _client.ExplainAsync("credit", PredictRequest.Batch(rows.Take(100).ToList()));
+        Assert.Equal(100, response.Explanations.Count);
     }
 
     [Fact]
