@@ -23,7 +23,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 PEERS_DIR="${PEERS_DIR:-$(cd "$REPO/../shared/bench/peers" && pwd)}"
-DATASET="${DATASET:-$(cd "$REPO/../shared/datasets" && pwd)/ames_housing.csv}"
+export DATASET="${DATASET:-$(cd "$REPO/../shared/datasets" && pwd)/ames_housing.csv}"  # exported: the peers train on it too
 OUT_DIR="${OUT_DIR:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 PORT="${PORT:-8106}"
 PEERS="${PEERS-flask-sync flask-gthread fastapi fastapi-nodelay kestrel}"
