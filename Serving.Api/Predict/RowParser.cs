@@ -34,6 +34,8 @@ public static class RowParser
 
     private static bool TryParseContiguous(in ReadOnlySequence<byte> body, InputSchema schema, PredictScratch scratch, int maxRows, out InputError error)
     {
+        error = default;
+        if (PlainJsonRows.TryParse(body.FirstSpan, schema, scratch, maxRows)) return true;
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 8 });
         try
         {
