@@ -113,7 +113,7 @@ public sealed class ScoringModel
     /// </summary>
     private static bool AgreesWithEngine(TreeScorer trees, RowScorer engine, FeatureEncoder encoder, out string reason)
     {
-        // Rows one by one, and all together as a batch (the tree-major block walk; 66 rows: full blocks and a short one).
+        // Rows one by one, and all together as a batch (66 rows: 4 tree-major blocks of 16, then 2 alone).
         var rows = trees.Evaluator.ProbeRows(encoder, count: 64, seed: 17).ToList();
         var batch = new Prediction[rows.Count];
         trees.Score(rows, batch);

@@ -398,7 +398,7 @@ internal sealed class TreeEnsembleEvaluator
     }
 
     /// <summary>
-    /// Up to <see cref="BlockRows"/> rows at once, tree-major: each tree walked for all the block's rows side by side
+    /// <see cref="BlockRows"/> rows at once, tree-major: each tree walked for all the block's rows side by side
     /// (its few nodes stay in L1 cache), over a transposed copy of only the slots splits read (one block's values
     /// fit L1 too), instead of every row walking all trees (the whole ensemble, ~200 KB for Ames, from L2 per row).
     /// Each row's sums still add its leaves in tree order from 0.0 in a double, as <see cref="Evaluate(ReadOnlySpan{float}, Span{float})"/>:
@@ -406,20 +406,19 @@ internal sealed class TreeEnsembleEvaluator
     /// <paramref name="scratch"/> at least <see cref="BlockScratchLength"/> floats.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void EvaluateBlock(IReadOnlyList<float[]> rows, int start, int count, Span<float> outputs, Span<float> scratch)
+    public void EvaluateBlock(IReadOnlyList<float[]> rows, int start, Span<float> outputs, Span<float> scratch)
     {
-        if (count < 1 || count > Lanes || start < 0 || start + count > rows.Count)
-            throw new ArgumentOutOfRangeException(nameof(count), $"A block is 1 to {Lanes} rows within the list.");
-        if (outputs.Length < count * _ends.Length)
-            throw new ArgumentException($"Expected room for {count * _ends.Length} outputs, got {outputs.Length}.", nameof(outputs));
+        if (start < 0 || start + Lanes > rows.Count)
+            throw new ArgumentOutOfRangeException(nameof(start), $"A block is {Lanes} rows within the list.");
+        if (outputs.Length < Lanes * _ends.Length)
+            throw new ArgumentException($"Expected room for {Lanes * _ends.Length} outputs, got {outputs.Length}.", nameof(outputs));
         if (scratch.Length < BlockScratchLength)
             throw new ArgumentException($"Expected {BlockScratchLength} floats of scratch, got {scratch.Length}.", nameof(scratch));
-        // Transpose: lane l of used slot u at [u * Lanes + l]. A short block repeats its last row in the spare lanes
-        // (walked, never read back), so that every walk below is 16 lanes wide.
+        // Transpose: lane l of used slot u at [u * Lanes + l].
         var used = _used;
         for (var lane = 0; lane < Lanes; lane++)
         {
-            var row = rows[start + Math.Min(lane, count - 1)];
+            var row = rows[start + lane];
             if (row.Length != _vectorLength)
                 throw new ArgumentException($"Expected {_vectorLength} features, got {row.Length}.", nameof(rows));
             for (var u = 0; u < used.Length; u++) scratch[u * Lanes + lane] = row[used[u]];
@@ -478,7 +477,7 @@ internal sealed class TreeEnsembleEvaluator
                 sums[14] += Unsafe.Add(ref values, n14);
                 sums[15] += Unsafe.Add(ref values, n15);
             }
-            for (var lane = 0; lane < count; lane++) outputs[lane * _ends.Length + e] = (float)sums[lane];
+            for (var lane = 0; lane < Lanes; lane++) outputs[lane * _ends.Length + e] = (float)sums[lane];
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.ML;
 using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
@@ -32,32 +33,39 @@ internal abstract class TreeScorer
     }
 
     /// <summary>
-    /// Scores rows <see cref="TreeEnsembleEvaluator.BlockRows"/> at a time, tree-major
-    /// (<see cref="TreeEnsembleEvaluator.EvaluateBlock"/>): the same results as <see cref="Score"/> row by row, to the bit.
+    /// Scores rows: whole blocks of <see cref="TreeEnsembleEvaluator.BlockRows"/> tree-major
+    /// (<see cref="TreeEnsembleEvaluator.EvaluateBlock"/>), the rest one by one (a block walks all its lanes whatever
+    /// its row count: one row in a block costs as much as 16 alone). The same results as <see cref="Score(float[])"/>
+    /// row by row, to the bit.
     /// </summary>
     public void Score(IReadOnlyList<float[]> rows, Span<Prediction> results)
     {
-        var evaluator = Evaluator;
-        var perBlock = TreeEnsembleEvaluator.BlockRows * evaluator.OutputCount;
-        float[]? rentedOutputs = null, rentedScratch = null;
-        var outputs = perBlock <= 4096 ? stackalloc float[perBlock] : (rentedOutputs = System.Buffers.ArrayPool<float>.Shared.Rent(perBlock));
-        var scratchLength = evaluator.BlockScratchLength;
-        var scratch = scratchLength <= 8192 ? stackalloc float[scratchLength] : (rentedScratch = System.Buffers.ArrayPool<float>.Shared.Rent(scratchLength));
-        try
+        const int Block = TreeEnsembleEvaluator.BlockRows;
+        var start = 0;
+        if (rows.Count >= Block)
         {
+            var evaluator = Evaluator;
             var count = evaluator.OutputCount;
-            for (var start = 0; start < rows.Count; start += TreeEnsembleEvaluator.BlockRows)
+            var perBlock = Block * count;
+            float[]? rentedOutputs = null, rentedScratch = null;
+            var outputs = perBlock <= 4096 ? stackalloc float[perBlock] : (rentedOutputs = ArrayPool<float>.Shared.Rent(perBlock));
+            var scratchLength = evaluator.BlockScratchLength;
+            var scratch = scratchLength <= 8192 ? stackalloc float[scratchLength] : (rentedScratch = ArrayPool<float>.Shared.Rent(scratchLength));
+            try
             {
-                var block = Math.Min(TreeEnsembleEvaluator.BlockRows, rows.Count - start);
-                evaluator.EvaluateBlock(rows, start, block, outputs, scratch);
-                for (var r = 0; r < block; r++) results[start + r] = FromOutputs(outputs.Slice(r * count, count));
+                for (; start + Block <= rows.Count; start += Block)
+                {
+                    evaluator.EvaluateBlock(rows, start, outputs, scratch);
+                    for (var r = 0; r < Block; r++) results[start + r] = FromOutputs(outputs.Slice(r * count, count));
+                }
+            }
+            finally
+            {
+                if (rentedOutputs is not null) ArrayPool<float>.Shared.Return(rentedOutputs);
+                if (rentedScratch is not null) ArrayPool<float>.Shared.Return(rentedScratch);
             }
         }
-        finally
-        {
-            if (rentedOutputs is not null) System.Buffers.ArrayPool<float>.Shared.Return(rentedOutputs);
-            if (rentedScratch is not null) System.Buffers.ArrayPool<float>.Shared.Return(rentedScratch);
-        }
+        for (; start < rows.Count; start++) results[start] = Score(rows[start]);
     }
 
     /// <summary>The prediction from one row's raw ensemble outputs (may overwrite them).</summary>
