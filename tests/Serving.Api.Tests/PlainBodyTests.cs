@@ -23,7 +23,7 @@ public sealed class PlainBodyTests(TrainedModels models) : IAsyncLifetime
         _factory = new ServingFactory(ServingFactory.FromFiles(("ames", models.Ames.BundlePath)));
         _http = (await _factory.StartReadyAsync()).Http;
         using var info = JsonDocument.Parse(await _http.GetStringAsync("v1/models/ames"));
-        _columns = info.RootElement.GetProperty("schema").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToArray();
+        _columns = info.RootElement.GetProperty("inputSchema").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToArray();
     }
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();
