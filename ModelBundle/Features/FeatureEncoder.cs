@@ -8,6 +8,7 @@ public sealed class FeatureEncoder
 {
     private readonly int[] _offsets;
     private readonly Dictionary<string, int>[] _levelIndex;
+    private readonly Utf8Lookup[] _utf8Levels;
     private readonly Dictionary<string, int> _columnIndex;
 
     public FeatureEncoder(IReadOnlyList<FeatureColumn> columns)
@@ -15,6 +16,7 @@ public sealed class FeatureEncoder
         Columns = columns;
         _offsets = new int[columns.Count];
         _levelIndex = new Dictionary<string, int>[columns.Count];
+        _utf8Levels = new Utf8Lookup[columns.Count];
         _columnIndex = new Dictionary<string, int>(columns.Count, StringComparer.Ordinal);
         var offset = 0;
         for (var i = 0; i < columns.Count; i++)
@@ -27,6 +29,7 @@ public sealed class FeatureEncoder
             var levels = column.Levels ?? [];
             _levelIndex[i] = new Dictionary<string, int>(levels.Count, StringComparer.Ordinal);
             for (var l = 0; l < levels.Count; l++) _levelIndex[i][levels[l]] = l;
+            _utf8Levels[i] = new Utf8Lookup(levels);
         }
         Length = offset;
     }
@@ -72,6 +75,10 @@ public sealed class FeatureEncoder
     /// request text without allocating a string per value.</summary>
     public int LevelOf(int column, ReadOnlySpan<char> value) =>
         _levelIndex[column].GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(value, out var level) ? level : -1;
+
+    /// <summary>Level index of a categorical value given as UTF-8 bytes (unescaped), or -1 when no level has exactly
+    /// these bytes.</summary>
+    public int LevelOf(int column, ReadOnlySpan<byte> utf8) => _utf8Levels[column].Find(utf8);
 
     /// <summary>Sets a categorical column by level index (<see cref="LevelOf"/>); -1 encodes as all zeros.</summary>
     public void SetLevel(Span<float> vector, int column, int level)

@@ -96,7 +96,7 @@ public sealed class ScoringModel
     {
         if (_trees is { } trees)
         {
-            for (var i = 0; i < rows.Count; i++) results[i] = trees.Score(rows[i]);
+            trees.Score(rows, results);
             return;
         }
         var scorer = _scorers.Get();
@@ -113,19 +113,30 @@ public sealed class ScoringModel
     /// </summary>
     private static bool AgreesWithEngine(TreeScorer trees, RowScorer engine, FeatureEncoder encoder, out string reason)
     {
-        foreach (var row in trees.Evaluator.ProbeRows(encoder, count: 64, seed: 17))
+        // Rows one by one, and all together as a batch (66 rows: 4 tree-major blocks of 16, then 2 alone).
+        var rows = trees.Evaluator.ProbeRows(encoder, count: 64, seed: 17).ToList();
+        var batch = new Prediction[rows.Count];
+        trees.Score(rows, batch);
+        for (var i = 0; i < rows.Count; i++)
         {
-            var expected = engine.Score(row);
-            var actual = trees.Score(row);
-            if (!SameBits(expected.Value, actual.Value) || !SameBits(expected.Probability, actual.Probability) || expected.Label != actual.Label
-                || !SameProbabilities(expected.Probabilities, actual.Probabilities))
-            {
-                reason = $"tree evaluator disagrees with PredictionEngine on a probe row ({actual.Label} {actual.Value} {actual.Probability} vs {expected.Label} {expected.Value} {expected.Probability})";
+            var expected = engine.Score(rows[i]);
+            if (Differs(expected, trees.Score(rows[i]), "a probe row", out reason) || Differs(expected, batch[i], "a probe row in a batch", out reason))
                 return false;
-            }
         }
         reason = "";
         return true;
+    }
+
+    private static bool Differs(Prediction expected, Prediction actual, string what, out string reason)
+    {
+        if (!SameBits(expected.Value, actual.Value) || !SameBits(expected.Probability, actual.Probability) || expected.Label != actual.Label
+            || !SameProbabilities(expected.Probabilities, actual.Probabilities))
+        {
+            reason = $"tree evaluator disagrees with PredictionEngine on {what} ({actual.Label} {actual.Value} {actual.Probability} vs {expected.Label} {expected.Value} {expected.Probability})";
+            return true;
+        }
+        reason = "";
+        return false;
     }
 
     private static bool SameProbabilities(IReadOnlyDictionary<string, double>? expected, IReadOnlyDictionary<string, double>? actual) =>

@@ -61,6 +61,14 @@ internal sealed class TreeEnsembleEvaluator
     private readonly int _leafStart;
     private readonly int _vectorLength;
 
+    /// <summary>
+    /// The nodes again for <see cref="EvaluateBlock"/>: the same splits, with Feature = the feature's position in
+    /// <see cref="_used"/> times <see cref="Lanes"/>, the offset of its 16 row values in a block's transposed copy.
+    /// </summary>
+    private readonly Node[] _blockNodes;
+    /// <summary>The vector slots some split reads, in slot order (a block copies only these).</summary>
+    private readonly int[] _used;
+
     private TreeEnsembleEvaluator(Node[] nodes, double[] values, int[] roots, int[] order, int[] ends, int leafStart, int vectorLength)
     {
         _order = order;
@@ -70,7 +78,28 @@ internal sealed class TreeEnsembleEvaluator
         _roots = roots;
         _leafStart = leafStart;
         _vectorLength = vectorLength;
+        var dense = new int[vectorLength];
+        Array.Fill(dense, -1);
+        for (var n = 0; n < leafStart; n++) dense[nodes[n].Feature] = 0;
+        var used = new List<int>();
+        for (var f = 0; f < vectorLength; f++)
+            if (dense[f] == 0) { dense[f] = used.Count; used.Add(f); }
+        _used = used.ToArray();
+        _blockNodes = new Node[nodes.Length];
+        for (var n = 0; n < nodes.Length; n++)
+        {
+            var node = nodes[n];
+            // Leaves keep feature 0: stepping them reads lane values at offset 0..15, inside any block copy.
+            var feature = n < leafStart ? dense[node.Feature] * Lanes : 0;
+            _blockNodes[n] = new Node(feature, node.Threshold, node.Missing, node.Left, node.Right);
+        }
     }
+
+    /// <summary>Rows <see cref="EvaluateBlock"/> scores together.</summary>
+    public const int BlockRows = Lanes;
+
+    /// <summary>Floats of the transposed copy <see cref="EvaluateBlock"/> needs (<see cref="BlockRows"/> per used slot).</summary>
+    public int BlockScratchLength => Math.Max(1, _used.Length) * Lanes;
 
     /// <summary>Outputs per row: one per ensemble.</summary>
     public int OutputCount => _ends.Length;
@@ -287,14 +316,6 @@ internal sealed class TreeEnsembleEvaluator
         }
     }
 
-    /// <summary>The raw output (ML.NET's Score) of an evaluator of one ensemble, for one encoded row.</summary>
-    public float Evaluate(ReadOnlySpan<float> features)
-    {
-        Span<float> output = stackalloc float[1];
-        Evaluate(features, output);
-        return output[0];
-    }
-
     /// <summary>Each ensemble's raw output (ML.NET's Score), in ensemble order, for one encoded row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Evaluate(ReadOnlySpan<float> features, Span<float> outputs)
@@ -373,6 +394,90 @@ internal sealed class TreeEnsembleEvaluator
             var sum = 0.0;
             for (var end = _ends[e]; t < end; t++) sum += Unsafe.Add(ref values, Unsafe.Add(ref leaf, t));
             outputs[e] = (float)sum;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="BlockRows"/> rows at once, tree-major: each tree walked for all the block's rows side by side
+    /// (its few nodes stay in L1 cache), over a transposed copy of only the slots splits read (one block's values
+    /// fit L1 too), instead of every row walking all trees (the whole ensemble, ~200 KB for Ames, from L2 per row).
+    /// Each row's sums still add its leaves in tree order from 0.0 in a double, as <see cref="Evaluate(ReadOnlySpan{float}, Span{float})"/>:
+    /// the same bits. <paramref name="outputs"/> holds <see cref="OutputCount"/> values per row, row after row;
+    /// <paramref name="scratch"/> at least <see cref="BlockScratchLength"/> floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void EvaluateBlock(IReadOnlyList<float[]> rows, int start, Span<float> outputs, Span<float> scratch)
+    {
+        if (start < 0 || start + Lanes > rows.Count)
+            throw new ArgumentOutOfRangeException(nameof(start), $"A block is {Lanes} rows within the list.");
+        if (outputs.Length < Lanes * _ends.Length)
+            throw new ArgumentException($"Expected room for {Lanes * _ends.Length} outputs, got {outputs.Length}.", nameof(outputs));
+        if (scratch.Length < BlockScratchLength)
+            throw new ArgumentException($"Expected {BlockScratchLength} floats of scratch, got {scratch.Length}.", nameof(scratch));
+        // Transpose: lane l of used slot u at [u * Lanes + l].
+        var used = _used;
+        for (var lane = 0; lane < Lanes; lane++)
+        {
+            var row = rows[start + lane];
+            if (row.Length != _vectorLength)
+                throw new ArgumentException($"Expected {_vectorLength} features, got {row.Length}.", nameof(rows));
+            for (var u = 0; u < used.Length; u++) scratch[u * Lanes + lane] = row[used[u]];
+        }
+        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_blockNodes);
+        ref var x = ref MemoryMarshal.GetReference(scratch);
+        ref var values = ref MemoryMarshal.GetArrayDataReference(_values);
+        var roots = _roots;
+        var lastSplit = _leafStart - 1;
+        Span<double> sums = stackalloc double[Lanes];
+        var t = 0;
+        for (var e = 0; e < _ends.Length; e++)
+        {
+            sums.Clear();
+            for (var end = _ends[e]; t < end; t++)
+            {
+                var root = roots[t];
+                int n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root;
+                int n8 = root, n9 = root, n10 = root, n11 = root, n12 = root, n13 = root, n14 = root, n15 = root;
+                while (((lastSplit - n0) & (lastSplit - n1) & (lastSplit - n2) & (lastSplit - n3)
+                        & (lastSplit - n4) & (lastSplit - n5) & (lastSplit - n6) & (lastSplit - n7)
+                        & (lastSplit - n8) & (lastSplit - n9) & (lastSplit - n10) & (lastSplit - n11)
+                        & (lastSplit - n12) & (lastSplit - n13) & (lastSplit - n14) & (lastSplit - n15)) >= 0)
+                {
+                    n0 = Step(ref nodes, ref x, n0);
+                    n1 = Step(ref nodes, ref Unsafe.Add(ref x, 1), n1);
+                    n2 = Step(ref nodes, ref Unsafe.Add(ref x, 2), n2);
+                    n3 = Step(ref nodes, ref Unsafe.Add(ref x, 3), n3);
+                    n4 = Step(ref nodes, ref Unsafe.Add(ref x, 4), n4);
+                    n5 = Step(ref nodes, ref Unsafe.Add(ref x, 5), n5);
+                    n6 = Step(ref nodes, ref Unsafe.Add(ref x, 6), n6);
+                    n7 = Step(ref nodes, ref Unsafe.Add(ref x, 7), n7);
+                    n8 = Step(ref nodes, ref Unsafe.Add(ref x, 8), n8);
+                    n9 = Step(ref nodes, ref Unsafe.Add(ref x, 9), n9);
+                    n10 = Step(ref nodes, ref Unsafe.Add(ref x, 10), n10);
+                    n11 = Step(ref nodes, ref Unsafe.Add(ref x, 11), n11);
+                    n12 = Step(ref nodes, ref Unsafe.Add(ref x, 12), n12);
+                    n13 = Step(ref nodes, ref Unsafe.Add(ref x, 13), n13);
+                    n14 = Step(ref nodes, ref Unsafe.Add(ref x, 14), n14);
+                    n15 = Step(ref nodes, ref Unsafe.Add(ref x, 15), n15);
+                }
+                sums[0] += Unsafe.Add(ref values, n0);
+                sums[1] += Unsafe.Add(ref values, n1);
+                sums[2] += Unsafe.Add(ref values, n2);
+                sums[3] += Unsafe.Add(ref values, n3);
+                sums[4] += Unsafe.Add(ref values, n4);
+                sums[5] += Unsafe.Add(ref values, n5);
+                sums[6] += Unsafe.Add(ref values, n6);
+                sums[7] += Unsafe.Add(ref values, n7);
+                sums[8] += Unsafe.Add(ref values, n8);
+                sums[9] += Unsafe.Add(ref values, n9);
+                sums[10] += Unsafe.Add(ref values, n10);
+                sums[11] += Unsafe.Add(ref values, n11);
+                sums[12] += Unsafe.Add(ref values, n12);
+                sums[13] += Unsafe.Add(ref values, n13);
+                sums[14] += Unsafe.Add(ref values, n14);
+                sums[15] += Unsafe.Add(ref values, n15);
+            }
+            for (var lane = 0; lane < Lanes; lane++) outputs[lane * _ends.Length + e] = (float)sums[lane];
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.ML;
 using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
@@ -22,7 +23,53 @@ internal abstract class TreeScorer
     /// <summary>The model's ensemble, or its ensembles (multiclass: one per class, one output each).</summary>
     public TreeEnsembleEvaluator Evaluator { get; }
 
-    public abstract Prediction Score(float[] features);
+    public Prediction Score(float[] features)
+    {
+        // The trainer allows 100 classes; a bundle from elsewhere could list more than the stack should hold.
+        var count = Evaluator.OutputCount;
+        Span<float> outputs = count <= 256 ? stackalloc float[count] : new float[count];
+        Evaluator.Evaluate(features, outputs);
+        return FromOutputs(outputs);
+    }
+
+    /// <summary>
+    /// Scores rows: whole blocks of <see cref="TreeEnsembleEvaluator.BlockRows"/> tree-major
+    /// (<see cref="TreeEnsembleEvaluator.EvaluateBlock"/>), the rest one by one (a block walks all its lanes whatever
+    /// its row count: one row in a block costs as much as 16 alone). The same results as <see cref="Score(float[])"/>
+    /// row by row, to the bit.
+    /// </summary>
+    public void Score(IReadOnlyList<float[]> rows, Span<Prediction> results)
+    {
+        const int Block = TreeEnsembleEvaluator.BlockRows;
+        var start = 0;
+        if (rows.Count >= Block)
+        {
+            var evaluator = Evaluator;
+            var count = evaluator.OutputCount;
+            var perBlock = Block * count;
+            float[]? rentedOutputs = null, rentedScratch = null;
+            var outputs = perBlock <= 4096 ? stackalloc float[perBlock] : (rentedOutputs = ArrayPool<float>.Shared.Rent(perBlock));
+            var scratchLength = evaluator.BlockScratchLength;
+            var scratch = scratchLength <= 8192 ? stackalloc float[scratchLength] : (rentedScratch = ArrayPool<float>.Shared.Rent(scratchLength));
+            try
+            {
+                for (; start + Block <= rows.Count; start += Block)
+                {
+                    evaluator.EvaluateBlock(rows, start, outputs, scratch);
+                    for (var r = 0; r < Block; r++) results[start + r] = FromOutputs(outputs.Slice(r * count, count));
+                }
+            }
+            finally
+            {
+                if (rentedOutputs is not null) ArrayPool<float>.Shared.Return(rentedOutputs);
+                if (rentedScratch is not null) ArrayPool<float>.Shared.Return(rentedScratch);
+            }
+        }
+        for (; start < rows.Count; start++) results[start] = Score(rows[start]);
+    }
+
+    /// <summary>The prediction from one row's raw ensemble outputs (may overwrite them).</summary>
+    private protected abstract Prediction FromOutputs(Span<float> outputs);
 
     public static TreeScorer? TryCreate(ITransformer model, BundleManifest manifest, int vectorLength, out string reason)
     {
@@ -73,15 +120,15 @@ internal abstract class TreeScorer
 
     private sealed class Regression(TreeEnsembleEvaluator evaluator) : TreeScorer(evaluator)
     {
-        public override Prediction Score(float[] features) => new(Value: Evaluator.Evaluate(features));
+        private protected override Prediction FromOutputs(Span<float> outputs) => new(Value: outputs[0]);
     }
 
     private sealed class Binary(TreeEnsembleEvaluator evaluator, PlattCalibrator calibrator, IReadOnlyList<string> classes)
         : TreeScorer(evaluator)
     {
-        public override Prediction Score(float[] features)
+        private protected override Prediction FromOutputs(Span<float> outputs)
         {
-            var score = Evaluator.Evaluate(features);
+            var score = outputs[0];
             // ML.NET's own calibrator object: the same formula and float rounding as the PredictionEngine.
             var probability = calibrator.PredictProbability(score);
             return Prediction.Binary(score, probability, classes);
@@ -109,14 +156,12 @@ internal abstract class TreeScorer
             return evaluator is null ? null : new Multiclass(evaluator, perClass.Select(m => m.Calibrator).ToArray(), classes);
         }
 
-        public override Prediction Score(float[] features)
+        private protected override Prediction FromOutputs(Span<float> probabilities)
         {
             // OneVersusAllModelParameters.ImplDist: each class's calibrated probability (ML.NET's calibrator objects,
             // as Binary), negatives and NaN left out of a double sum, negatives set to 0, each divided by the sum
             // (as doubles, rounded to float) when it is positive.
-            // The trainer allows 100 classes; a bundle from elsewhere could list more than the stack should hold.
-            Span<float> probabilities = calibrators.Length <= 256 ? stackalloc float[calibrators.Length] : new float[calibrators.Length];
-            Evaluator.Evaluate(features, probabilities);
+            // The raw class scores come in, the probabilities replace them.
             var sum = 0.0;
             for (var k = 0; k < probabilities.Length; k++)
             {

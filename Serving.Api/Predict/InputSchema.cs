@@ -28,7 +28,12 @@ public sealed class InputSchema
             _index[columns[i].Name] = i;
         }
         MaxNameLength = Names.Length == 0 ? 0 : Names.Max(n => n.Length);
+        // A name JSON must escape ('"', '\\', control characters) never appears as its raw bytes in a body.
+        PlainNames = Names.Length > 0 && Names.All(n => !n.Any(c => c is '"' or '\\' or < ' '));
     }
+
+    /// <summary>Whether every column name is written in JSON as its plain UTF-8 bytes (<see cref="PlainJsonRows"/>).</summary>
+    public bool PlainNames { get; }
 
     public FeatureEncoder Encoder { get; }
 

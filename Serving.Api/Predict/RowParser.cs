@@ -15,6 +15,27 @@ public static class RowParser
 
     public static bool TryParse(in ReadOnlySequence<byte> body, InputSchema schema, PredictScratch scratch, int maxRows, out InputError error)
     {
+        if (body.IsSingleSegment) return TryParseContiguous(body, schema, scratch, maxRows, out error);
+        // Kestrel hands a body over in 4 KB pipe segments; Utf8JsonReader is much slower on its multi-segment path
+        // than the copy costs (bench/serving/README.md: 4.9 vs 3.7 us per Ames row). Offsets within the copy are
+        // offsets within the body.
+        var length = checked((int)body.Length);
+        var copy = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            body.CopyTo(copy);
+            return TryParseContiguous(new ReadOnlySequence<byte>(copy, 0, length), schema, scratch, maxRows, out error);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    private static bool TryParseContiguous(in ReadOnlySequence<byte> body, InputSchema schema, PredictScratch scratch, int maxRows, out InputError error)
+    {
+        error = default;
+        if (PlainJsonRows.TryParse(body.FirstSpan, schema, scratch, maxRows)) return true;
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 8 });
         try
         {
@@ -204,6 +225,13 @@ public static class RowParser
 
     private static int LevelOf(ref Utf8JsonReader reader, ModelBundle.Features.FeatureEncoder encoder, int column)
     {
+        // The usual case: plain text, matched on its UTF-8 bytes. A miss on bytes that are not valid UTF-8 goes on
+        // below, where they decode with replacement characters, as before.
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            var level = encoder.LevelOf(column, reader.ValueSpan);
+            if (level >= 0 || System.Text.Unicode.Utf8.IsValid(reader.ValueSpan)) return level;
+        }
         var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
         char[]? rented = null;
         var buffer = length <= StackChars ? stackalloc char[StackChars] : (rented = ArrayPool<char>.Shared.Rent(length));

@@ -13,6 +13,8 @@ artifacts=${PEER_ARTIFACTS:-$HERE/../../../shared/bench/peers/artifacts}
 bundle=${BUNDLE:-$(ls -t "$HERE"/results/*/model/model.bundle.zip | head -1)}
 body=$artifacts/sample_row.json; [[ $mode == batch ]] && body=$artifacts/sample_batch100.json
 lua=$(dirname "$artifacts")/wrk/post_json.lua
+# Another server on the port would answer the health check and take the load while this one idles.
+if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then echo "port $port is in use: set PORT" >&2; exit 2; fi
 env "$@" Serving__Models__0__Name=ames Serving__Models__0__BundlePath="$bundle" ASPNETCORE_ENVIRONMENT=Production \
   Logging__LogLevel__Default=Warning dotnet "$build/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$port" > /dev/null 2>&1 &
 pid=$!

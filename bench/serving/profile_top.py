@@ -26,7 +26,7 @@ GROUPS = [
     ("tracing, hosting Activity and log scope", r"System\.Diagnostics\.Activity|TracerProviderSdk|HttpInListener|DiagnosticListener|BeginScope|ScopeProvider|PredictionService\.StartActivity"),
     ("metrics (OpenTelemetry instruments)", r"OpenTelemetry\.Metrics|System\.Diagnostics\.Metrics|HostingMetrics|RoutingMetrics|KestrelMetrics"),
     ("scoring (tree evaluator)", r"TreeEnsembleEvaluator|TreeScorer|ScoringModel\.Predict"),
-    ("request parsing (RowParser)", r"RowParser|InputSchema"),
+    ("request parsing (RowParser)", r"RowParser|InputSchema|PlainJsonRows|Utf8Lookup"),
     ("drift sampling", r"DriftWindow"),
     ("response JSON", r"PredictionJson"),
     ("DI scope", r"RequestServices|ServiceProviderEngineScope|ServiceScope"),

@@ -50,6 +50,13 @@ async Task<bool> BenchAsync(string name, string dataset, string task, string lab
         var (a, b) = (model.Predict(row), engine.Score(row));
         if (!Same(a, b)) throw new InvalidOperationException($"{name}: evaluator {a} != PredictionEngine {b}");
     }
+    // The batch path (tree-major blocks of rows) too.
+    foreach (var batch in batches)
+    {
+        model.Predict(batch, results);
+        for (var i = 0; i < batch.Length; i++)
+            if (!Same(results[i], engine.Score(batch[i]))) throw new InvalidOperationException($"{name}: batch evaluator {results[i]} != PredictionEngine");
+    }
 
     // Wall and process CPU time per row: ML.NET's multiclass model scores its classes with Parallel.For, so its
     // PredictionEngine uses more than the calling thread.
