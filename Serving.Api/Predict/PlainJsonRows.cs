@@ -60,6 +60,7 @@ internal static class PlainJsonRows
     /// </summary>
     private static bool TryReadRow(ReadOnlySpan<byte> body, ref int p, InputSchema schema, PredictScratch scratch, int row)
     {
+        var start = p;
         if (!Take(body, ref p, (byte)'{')) return false;
         var encoder = schema.Encoder;
         var vector = scratch.Vector(row);
@@ -117,7 +118,10 @@ internal static class PlainJsonRows
             }
         }
         SkipWhitespace(body, ref p);
-        return Take(body, ref p, (byte)'}');
+        if (!Take(body, ref p, (byte)'}')) return false;
+        // Where the row lies in the body: the prediction log copies it from there (RowParser's reader path does too).
+        scratch.SetRowSpan(row, start, p);
+        return true;
     }
 
     /// <summary>Bytes of a JSON number at the start (-? int frac? exp?) followed by a delimiter, or 0.</summary>
