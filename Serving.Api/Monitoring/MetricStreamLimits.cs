@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using MlOps.Serving.Api.Hosting;
 using OpenTelemetry.Metrics;
 
@@ -19,17 +18,24 @@ public static class MetricStreamLimits
     /// outcome, alias or kind.</summary>
     public const int PerModel = 64;
 
-    /// <summary>OpenTelemetry's default, kept where the series grow with the input schema (drift PSI per feature).</summary>
+    /// <summary>OpenTelemetry's default: the serving streams' ceiling and the drift stream's floor.</summary>
     public const int Default = 2000;
+
+    /// <summary>Drift PSI has one series per model and input column: room for this many columns per configured model
+    /// (the default 2,000 alone, with the Ames bundle's 73 baseline features, folded every model past the 27th into the
+    /// overflow series).</summary>
+    public const int DriftColumnsPerModel = 256;
 
     public static IServiceCollection AddMetricStreamLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var models = configuration.GetSection($"{ServingOptions.Section}:{nameof(ServingOptions.Models)}").GetChildren().Count();
         var serving = Math.Clamp(models * PerModel, 200, Default);
-        return services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddView(instrument => Limit(instrument, serving)));
+        var drift = Math.Max(Default, models * DriftColumnsPerModel);
+        return services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddView(instrument => new MetricStreamConfiguration
+        {
+            CardinalityLimit = instrument.Name == ModelGauges.DriftInstrument ? drift
+                : instrument.Meter.Name.StartsWith(ServiceDefaults.Extensions.TelemetryPrefix, StringComparison.Ordinal) ? serving
+                : Framework,
+        }));
     }
-
-    private static MetricStreamConfiguration? Limit(Instrument instrument, int serving) =>
-        instrument.Name == ModelGauges.DriftInstrument ? null
-        : new MetricStreamConfiguration { CardinalityLimit = instrument.Meter.Name.StartsWith(ServiceDefaults.Extensions.TelemetryPrefix, StringComparison.Ordinal) ? serving : Framework };
 }
