@@ -30,6 +30,7 @@ public static class ApplicationServiceExtensions
         services.AddHostedService<ModelGauges>();
         services.AddHostedService<DriftRetrainer>();
         services.AddPredictionLog();
+        services.AddMetricStreamLimits(builder.Configuration);
         services.AddHealthChecks().AddCheck<ModelReadinessCheck>("models");
 
         // Bodies over Serving:Limits:MaxBodyBytes are refused by the predict path itself (a 400 naming the limit);

@@ -12,6 +12,9 @@ namespace MlOps.Serving.Api.Monitoring;
 public sealed class ModelGauges : IHostedService
 {
     private readonly ModelCatalog _catalog;
+    /// <summary>One series per model and feature: its cardinality follows the input schemas (MetricStreamLimits).</summary>
+    public const string DriftInstrument = "mlops.serving.drift.psi";
+
     private readonly DriftOptions _drift;
     private readonly ILogger<ModelGauges> _logger;
     private readonly HashSet<(string, int, string)> _reported = [];
@@ -22,7 +25,7 @@ public sealed class ModelGauges : IHostedService
         _drift = options.Value.Drift;
         _logger = logger;
         telemetry.Meter.CreateObservableGauge("mlops.serving.active_version", ActiveVersions, description: "Model version served per alias.");
-        telemetry.Meter.CreateObservableGauge("mlops.serving.drift.psi", DriftScores, description: "PSI of recent input against the training baseline, per feature.");
+        telemetry.Meter.CreateObservableGauge(DriftInstrument, DriftScores, description: "PSI of recent input against the training baseline, per feature.");
         // Counters exist at zero for every configured model from the start, so rate()/increase(), the dashboard and
         // the alert rules see a series before the first failure or disagreement (there may never be one).
         foreach (var model in catalog.Models)
