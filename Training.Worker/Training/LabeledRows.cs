@@ -1,73 +1,127 @@
-using System.Collections;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlOps.Registry.Client.Jobs;
 
 namespace MlOps.Training.Worker.Training;
 
-/// <summary>ML.NET training row: the encoded features and the label in the type each task's trainer wants.</summary>
-internal sealed class LabeledRow<TLabel>
-{
-    public float[] Features { get; set; } = [];
-
-    public TLabel Label { get; set; } = default!;
-}
-
 /// <summary>
-/// Builds the train and test IDataViews of a <see cref="TrainingData"/>. They stream: each cursor encodes the rows
-/// from the typed columns as it moves (one reused vector per cursor; ML.NET copies what it keeps), so no encoded copy
-/// of the data is ever held. LightGBM reads the training view into its own binned dataset.
+/// Builds the train and test IDataViews of a <see cref="TrainingData"/>: two columns, Features (the encoded vector)
+/// and Label (in the type each task's trainer wants). They stream: a cursor encodes a row from the typed columns
+/// only when its Features getter is called, straight into the caller's buffer (ML.NET copies what it keeps), so no
+/// encoded copy of the data is ever held.
 /// </summary>
+/// <remarks>
+/// A view of its own rather than <c>LoadFromEnumerable</c>: ML.NET's LightGBM reads the training view in three full
+/// passes (labels, bin sampling, rows pushed to LightGBM), and the enumerable view added a row object, a reflected
+/// property read and a copy of the vector to every row of every pass. The values are the same either way.
+/// </remarks>
 internal static class LabeledRows
 {
     public static IDataView Load(MLContext ml, TrainingData data, int[] rows) => data.Spec.Task switch
     {
-        // Regression: float label. Binary: bool, true = positive (Classes[1]). Multiclass: a key in Classes order;
-        // LoadFromEnumerable takes key fields 0-based (it stores value + 1, 0 being missing), so the class index as is.
-        TrainingTasks.Regression => Load(ml, data, rows, label => (float)label, null),
-        TrainingTasks.Binary => Load(ml, data, rows, label => label == 1, null),
-        _ => Load(ml, data, rows, label => (uint)label, new KeyDataViewType(typeof(uint), data.Classes!.Count)),
+        // Regression: float label. Binary: bool, true = positive (Classes[1]). Multiclass: a key in Classes order,
+        // 1-based (0 is a missing key), so the class index + 1.
+        TrainingTasks.Regression => new View<float>(ml, data, rows, NumberDataViewType.Single, label => (float)label),
+        TrainingTasks.Binary => new View<bool>(ml, data, rows, BooleanDataViewType.Instance, label => label == 1),
+        _ => new View<uint>(ml, data, rows, new KeyDataViewType(typeof(uint), data.Classes!.Count), label => (uint)label + 1),
     };
 
-    private static IDataView Load<TLabel>(MLContext ml, TrainingData data, int[] rows, Func<double, TLabel> label, DataViewType? labelType)
+    /// <summary>Column names the trainers and evaluators look for by default.</summary>
+    private const string FeaturesColumn = "Features";
+    private const string LabelColumn = "Label";
+
+    private sealed class View<TLabel> : IDataView
     {
-        var schema = SchemaDefinition.Create(typeof(LabeledRow<TLabel>));
-        schema[nameof(LabeledRow<TLabel>.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, data.Encoder.Length);
-        if (labelType is not null) schema[nameof(LabeledRow<TLabel>.Label)].ColumnType = labelType;
-        return ml.Data.LoadFromEnumerable(new EncodedRows<TLabel>(data, rows, label), schema);
-    }
+        private readonly TrainingData _data;
+        private readonly int[] _rows;
+        private readonly Func<double, TLabel> _label;
 
-    /// <summary>
-    /// The rows encoded on demand. A collection only so ML.NET learns the row count without a counting pass; it is
-    /// read-only and never materialised.
-    /// </summary>
-    private sealed class EncodedRows<TLabel>(TrainingData data, int[] rows, Func<double, TLabel> label) : ICollection<LabeledRow<TLabel>>
-    {
-        public int Count => rows.Length;
-
-        public bool IsReadOnly => true;
-
-        public IEnumerator<LabeledRow<TLabel>> GetEnumerator()
+        public View(MLContext ml, TrainingData data, int[] rows, DataViewType labelType, Func<double, TLabel> label)
         {
-            var row = new LabeledRow<TLabel> { Features = new float[data.Encoder.Length] };
-            foreach (var r in rows)
-            {
-                data.EncodeInto(r, row.Features);
-                row.Label = label(data.Labels[r]);
-                yield return row;
-            }
+            // Registered with the context as ML.NET's own data views register: that draws from the context's seeded
+            // random source, which later seeds the trainer's (LightGBM's bin sampling), so the models stay the bytes
+            // they were with LoadFromEnumerable.
+            ((Microsoft.ML.Runtime.IHostEnvironment)ml).Register("LabeledRows");
+            _data = data;
+            _rows = rows;
+            _label = label;
+            Schema = BuildSchema(data.Encoder.Length, labelType);
         }
 
-        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+        public DataViewSchema Schema { get; }
 
-        public void Add(LabeledRow<TLabel> item) => throw new NotSupportedException();
+        public bool CanShuffle => false;
 
-        public void Clear() => throw new NotSupportedException();
+        public long? GetRowCount() => _rows.Length;
 
-        public bool Contains(LabeledRow<TLabel> item) => throw new NotSupportedException();
+        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
+            new Cursor(this, columnsNeeded);
 
-        public void CopyTo(LabeledRow<TLabel>[] array, int arrayIndex) => throw new NotSupportedException();
+        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+            [GetRowCursor(columnsNeeded, rand)];
 
-        public bool Remove(LabeledRow<TLabel> item) => throw new NotSupportedException();
+        private static DataViewSchema BuildSchema(int length, DataViewType labelType)
+        {
+            var builder = new DataViewSchema.Builder();
+            builder.AddColumn(FeaturesColumn, new VectorDataViewType(NumberDataViewType.Single, length));
+            builder.AddColumn(LabelColumn, labelType);
+            return builder.ToSchema();
+        }
+
+        private sealed class Cursor : DataViewRowCursor
+        {
+            private readonly View<TLabel> _view;
+            private readonly bool[] _active = new bool[2];
+            private long _position = -1;
+
+            public Cursor(View<TLabel> view, IEnumerable<DataViewSchema.Column> columnsNeeded)
+            {
+                _view = view;
+                foreach (var column in columnsNeeded) _active[column.Index] = true;
+            }
+
+            public override DataViewSchema Schema => _view.Schema;
+
+            public override long Position => _position;
+
+            public override long Batch => 0;
+
+            public override bool MoveNext()
+            {
+                if (_position + 1 < _view._rows.Length)
+                {
+                    _position++;
+                    return true;
+                }
+                _position = _view._rows.Length;
+                return false;
+            }
+
+            public override ValueGetter<DataViewRowId> GetIdGetter() =>
+                (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);
+
+            public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
+
+            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+            {
+                if (!IsColumnActive(column)) throw new InvalidOperationException($"Column '{column.Name}' was not asked for when the cursor was made.");
+                Delegate getter = column.Index == 0 ? (ValueGetter<VBuffer<float>>)GetFeatures : (ValueGetter<TLabel>)GetLabel;
+                return getter as ValueGetter<TValue>
+                    ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}.");
+            }
+
+            private void GetFeatures(ref VBuffer<float> value)
+            {
+                var editor = VBufferEditor.Create(ref value, _view._data.Encoder.Length);
+                _view._data.EncodeInto(CurrentRow(), editor.Values);
+                value = editor.Commit();
+            }
+
+            private void GetLabel(ref TLabel value) => value = _view._label(_view._data.Labels[CurrentRow()]);
+
+            private int CurrentRow() => _position >= 0 && _position < _view._rows.Length
+                ? _view._rows[_position]
+                : throw new InvalidOperationException("The cursor is not on a row.");
+        }
     }
 }

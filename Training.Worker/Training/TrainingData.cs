@@ -74,7 +74,7 @@ public sealed class TrainingData
     }
 
     /// <summary><see cref="Encode"/> into a caller's vector of <see cref="FeatureEncoder.Length"/> (every slot is written).</summary>
-    public void EncodeInto(int row, float[] vector)
+    public void EncodeInto(int row, Span<float> vector)
     {
         for (var f = 0; f < Features.Count; f++)
         {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using MlOps.Registry.Client;
 using MlOps.Registry.Client.Jobs;
+using MlOps.Training.Worker.Telemetry;
 using MlOps.Training.Worker.Training;
 
 // One training as the worker does it (CSV stream -> typed data -> LightGBM -> bundle), on an external split: the
@@ -19,6 +20,22 @@ var spec = JsonSerializer.Deserialize<TrainingJobSpec>(await File.ReadAllTextAsy
 var rows = int.Parse(args[2], CultureInfo.InvariantCulture);
 var threads = int.Parse(args[3], CultureInfo.InvariantCulture);
 var firstTestRow = rows - (int)Math.Round(rows * 0.2);
+
+// The fit's CPU seconds (the process's, all threads), read at the start and stop of the trainer's own "training.fit"
+// activity: on a machine shared with other work the wall seconds stretch with the load, the CPU seconds much less.
+double? fitCpuSeconds = null;
+var cpuAtFitStart = TimeSpan.Zero;
+using var fitListener = new ActivityListener
+{
+    ShouldListenTo = source => source.Name == TrainingTelemetry.SourceName,
+    Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+    ActivityStarted = activity => { if (activity.OperationName == TrainingTelemetry.Fit) cpuAtFitStart = Process.GetCurrentProcess().TotalProcessorTime; },
+    ActivityStopped = activity =>
+    {
+        if (activity.OperationName == TrainingTelemetry.Fit) fitCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuAtFitStart).TotalSeconds;
+    },
+};
+ActivitySource.AddActivityListener(fitListener);
 
 var clock = Stopwatch.StartNew();
 TrainingData data;
@@ -47,6 +64,7 @@ Console.WriteLine(JsonSerializer.Serialize(new
     threads,
     load_seconds = loadSeconds,
     fit_seconds = result.FitTime.TotalSeconds,
+    fit_cpu_seconds = fitCpuSeconds,
     pipeline_seconds = result.TrainingTime.TotalSeconds,
     total_seconds = clock.Elapsed.TotalSeconds,
     auc = result.Metrics[MetricNames.Auc],
