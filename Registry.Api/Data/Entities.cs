@@ -49,6 +49,10 @@ public sealed class MetricChunkEntity
     public required long[] Steps { get; set; }
     public required double[] Values { get; set; }
     public required DateTime[] Timestamps { get; set; }
+
+    /// <summary>Smallest and largest of <see cref="Steps"/>: a history page finds its chunks by range, not by reading every chunk's steps.</summary>
+    public long MinStep { get; set; }
+    public long MaxStep { get; set; }
 }
 
 /// <summary>Per run and key, the point at the highest step (latest timestamp on ties): what runs show and search filters on.</summary>

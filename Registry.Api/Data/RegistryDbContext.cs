@@ -55,6 +55,8 @@ public sealed class RegistryDbContext(DbContextOptions<RegistryDbContext> option
             e.ToTable("metric_chunks");
             e.Property(x => x.Id).UseIdentityAlwaysColumn();
             e.HasIndex(x => new { x.RunId, x.Key });
+            // A history page walks a key's chunks in step order and skips those wholly before afterStep on the index alone.
+            e.HasIndex(x => new { x.RunId, x.Key, x.MinStep }).IncludeProperties(x => x.MaxStep);
         });
         b.Entity<LatestMetricEntity>(e =>
         {

@@ -24,21 +24,40 @@ public sealed class MetricHistory(RegistryDbContext db)
     public async Task<List<MetricPoint>> ReadAsync(Guid id, string key, long? afterStep, int? limit, int? maxPoints, CancellationToken ct)
     {
         const string points = "FROM metric_chunks c, unnest(c.steps, c.values, c.timestamps) WITH ORDINALITY AS p(step, value, ts, n)";
-        // Chunks wholly at or before afterStep are skipped on their steps array alone (an array operator, no unnest),
-        // before values and timestamps (TOASTed for large batches) are read.
-        var after = afterStep is null ? "" : " AND @after < ANY(c.steps) AND p.step > @after";
-        var where = "WHERE c.run_id = @id AND c.key = @key" + after;
+        // Chunks wholly at or before afterStep are skipped on their step range (max_step), before any array is read.
+        var chunksAfter = afterStep is null ? "" : " AND c.max_step > @after";
+        var stepAfter = afterStep is null ? "" : " AND p.step > @after";
+        var chunks = "WHERE c.run_id = @id AND c.key = @key" + chunksAfter;
+        var where = chunks + stepAfter;
         var sql = limit is not null
-            // A page: the limit-th smallest step after afterStep (a bounded top-N over the steps arrays alone) is the
-            // page's last step; the page is every point up to it, so "afterStep = last step" loses none of a step
-            // logged twice, and only the chunks holding such steps are unnested in full.
+            // A page: every point up to the limit-th smallest step after afterStep (so "afterStep = last step" loses
+            // none of a step logged twice), read without touching the rest of the key's history:
+            // 1. walk the key's chunks in min_step order (one index probe each) until they hold `limit` points;
+            // 2. the limit-th smallest step among those bounds the page's last step from above;
+            // 3. the page's last step is the limit-th smallest among the chunks that start at or before that bound
+            //    (chunks may overlap or arrive out of step order: every point <= the bound is in one of them);
+            // 4. the page is those chunks' points up to it.
             ? $"""
-              WITH cut AS (
+              WITH RECURSIVE walk AS (
+                (SELECT c.id, c.min_step, (SELECT count(*) FROM unnest(c.steps) AS p(step) WHERE true{stepAfter}) AS total
+                 FROM metric_chunks c {chunks} ORDER BY c.min_step, c.id LIMIT 1)
+                UNION ALL
+                SELECT n.id, n.min_step, w.total + n.points FROM walk w
+                CROSS JOIN LATERAL (
+                  SELECT c.id, c.min_step, (SELECT count(*) FROM unnest(c.steps) AS p(step) WHERE true{stepAfter}) AS points
+                  FROM metric_chunks c {chunks} AND (c.min_step, c.id) > (w.min_step, w.id)
+                  ORDER BY c.min_step, c.id LIMIT 1) n
+                WHERE w.total < @n),
+              bound AS (
+                SELECT COALESCE((
+                  SELECT p.step FROM metric_chunks c, unnest(c.steps) AS p(step)
+                  WHERE c.id IN (SELECT id FROM walk){stepAfter} ORDER BY p.step OFFSET @n - 1 LIMIT 1), 9223372036854775807) AS b),
+              cut AS (
                 SELECT max(step) AS last FROM (
-                  SELECT p.step FROM metric_chunks c, unnest(c.steps) AS p(step) {where}
-                  ORDER BY p.step LIMIT @n) t)
+                  SELECT p.step FROM metric_chunks c, unnest(c.steps) AS p(step), bound
+                  {where} AND c.min_step <= bound.b ORDER BY p.step LIMIT @n) t)
               SELECT p.step AS "Step", p.value AS "Value", p.ts AS "Timestamp" {points}, cut
-              {where} AND cut.last >= ANY(c.steps) AND p.step <= cut.last
+              {where} AND c.min_step <= cut.last AND p.step <= cut.last
               ORDER BY p.step, p.ts, c.id, p.n
               """
             : maxPoints is not null

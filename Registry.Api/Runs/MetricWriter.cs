@@ -50,12 +50,14 @@ public sealed class MetricWriter(NpgsqlDataSource dataSource)
         foreach (var (key, c) in byKey)
         {
             var insert = new NpgsqlBatchCommand(
-                "INSERT INTO metric_chunks (run_id, key, steps, values, timestamps) VALUES ($1, $2, $3, $4, $5)");
+                "INSERT INTO metric_chunks (run_id, key, steps, values, timestamps, min_step, max_step) VALUES ($1, $2, $3, $4, $5, $6, $7)");
             insert.Parameters.Add(new NpgsqlParameter { Value = runId, NpgsqlDbType = NpgsqlDbType.Uuid });
             insert.Parameters.Add(new NpgsqlParameter { Value = key, NpgsqlDbType = NpgsqlDbType.Text });
             insert.Parameters.Add(new NpgsqlParameter { Value = c.Steps.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
             insert.Parameters.Add(new NpgsqlParameter { Value = c.Values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Double });
             insert.Parameters.Add(new NpgsqlParameter { Value = c.Timestamps.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+            insert.Parameters.Add(new NpgsqlParameter { Value = c.Steps.Min(), NpgsqlDbType = NpgsqlDbType.Bigint });
+            insert.Parameters.Add(new NpgsqlParameter { Value = c.Steps.Max(), NpgsqlDbType = NpgsqlDbType.Bigint });
             batch.BatchCommands.Add(insert);
 
             var latest = new NpgsqlBatchCommand("""

@@ -125,6 +125,47 @@ public sealed class RunPagingTests(RegistryFixture registry) : IClassFixture<Reg
         Assert.Equal(9, (await trainer.GetMetricHistoryAsync(run.Id, "loss", new MetricHistoryQuery(990, MaxPoints: 20))).Count); // 991-999, not thinned
     }
 
+    [Fact]
+    public async Task History_pages_are_exact_over_many_interleaved_out_of_order_chunks()
+    {
+        await trainer.GetOrCreateExperimentAsync("paging-chunks");
+        var run = await trainer.CreateRunAsync(new CreateRunRequest("paging-chunks"));
+        // Chunks found by their step range must not make a page skip or repeat points: 30 batches whose ranges overlap
+        // (even and odd steps in different batches), written in shuffled order, with duplicated and negative steps.
+        var random = new Random(7);
+        var batches = new List<List<MetricPoint>>();
+        for (var b = 0; b < 30; b++)
+        {
+            var from = (b / 2) * 20 - 40;
+            batches.Add(Enumerable.Range(0, 20).Select(i => from + 2 * i + b % 2).Where(_ => random.Next(10) > 0)
+                .Select(step => new MetricPoint("loss", b, step)).ToList());
+        }
+        batches.Add([new MetricPoint("loss", 99, 3), new MetricPoint("loss", 99, 3), new MetricPoint("loss", 99, 250)]);
+        foreach (var batch in batches.OrderBy(_ => random.Next()).Where(batch => batch.Count > 0))
+            await trainer.LogMetricsAsync(run.Id, batch);
+        var all = await trainer.GetMetricHistoryAsync(run.Id, "loss");
+        Assert.Equal(batches.Sum(batch => batch.Count), all.Count);
+
+        foreach (var limit in new[] { 1, 7, 50 })
+        {
+            var walked = new List<MetricPoint>();
+            long? after = null;
+            while (true)
+            {
+                var page = await trainer.GetMetricHistoryAsync(run.Id, "loss", new MetricHistoryQuery(after, Limit: limit));
+                // The page is every point after `after` up to the limit-th smallest such step (all copies of it).
+                var rest = all.Where(p => after is null || p.Step > after).ToList();
+                var cut = rest.Select(p => p.Step).Order().Take(limit).DefaultIfEmpty(long.MinValue).Max();
+                Assert.Equal(rest.Count(p => p.Step <= cut), page.Count);
+                walked.AddRange(page);
+                if (page.Count == 0) break;
+                after = page[^1].Step;
+            }
+            Assert.Equal(all.Select(p => (p.Step, p.Value)).Order(), walked.Select(p => (p.Step, p.Value)).Order());
+            Assert.Equal(walked.OrderBy(p => p.Step).Select(p => p.Step), walked.Select(p => p.Step));
+        }
+    }
+
     [Theory]
     [InlineData("limit=0")]
     [InlineData("maxPoints=1")]

@@ -311,6 +311,14 @@ namespace MlOps.Registry.Api.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("key");
 
+                    b.Property<long>("MaxStep")
+                        .HasColumnType("bigint")
+                        .HasColumnName("max_step");
+
+                    b.Property<long>("MinStep")
+                        .HasColumnType("bigint")
+                        .HasColumnName("min_step");
+
                     b.Property<Guid>("RunId")
                         .HasColumnType("uuid")
                         .HasColumnName("run_id");
@@ -333,6 +341,10 @@ namespace MlOps.Registry.Api.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("RunId", "Key");
+
+                    b.HasIndex("RunId", "Key", "MinStep");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("RunId", "Key", "MinStep"), new[] { "MaxStep" });
 
                     b.ToTable("metric_chunks", (string)null);
                 });

@@ -106,7 +106,7 @@ public static class Loader
         // Metric history: curves with noise; each run converges to its own level so search filters/sorts discriminate.
         long points = 0, chunks = 0;
         var latest = new (double Value, long Step, DateTime Ts)[runs, Keys.Length];
-        await using (var w = await conn.BeginBinaryImportAsync("COPY metric_chunks (run_id, key, steps, values, timestamps) FROM STDIN (FORMAT BINARY)"))
+        await using (var w = await conn.BeginBinaryImportAsync("COPY metric_chunks (run_id, key, steps, values, timestamps, min_step, max_step) FROM STDIN (FORMAT BINARY)"))
         {
             for (var i = 0; i < runs; i++)
             {
@@ -135,6 +135,8 @@ public static class Loader
                         await w.WriteAsync(st, NpgsqlDbType.Array | NpgsqlDbType.Bigint);
                         await w.WriteAsync(va, NpgsqlDbType.Array | NpgsqlDbType.Double);
                         await w.WriteAsync(ts, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
+                        await w.WriteAsync(st[0], NpgsqlDbType.Bigint);
+                        await w.WriteAsync(st[n - 1], NpgsqlDbType.Bigint);
                         points += n;
                         chunks++;
                         latest[i, k] = (va[n - 1], st[n - 1], ts[n - 1]);
