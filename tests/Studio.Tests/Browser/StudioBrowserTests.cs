@@ -171,7 +171,9 @@ public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture
 
         Assert.Empty(assets);
         Assert.Empty(foreign);
-        Assert.True(await page.EvaluateAsync<bool>("() => customElements.get('fluent-badge') !== undefined"), "Fluent UI's web components are defined");
+        // Waited for, not read once: the components are defined by a module script that may still be loading when a
+        // busy machine gets here right after a navigation (one CI run with every suite at once read it too early).
+        await page.WaitForFunctionAsync("() => customElements.get('fluent-badge') !== undefined");
     }
 
     private static ILocator Badges(IPage page, int version) =>
