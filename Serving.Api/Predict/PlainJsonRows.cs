@@ -112,7 +112,7 @@ internal static class PlainJsonRows
                 var text = body.Slice(p, length);
                 // As Utf8JsonReader.TryGetDouble; then RowParser's range rule (the reader path words the errors).
                 if (!Utf8Parser.TryParse(text, out double value, out var consumed) || consumed != length
-                    || !double.IsFinite(value) || Math.Abs(value) > float.MaxValue) return false;
+                    || !RowParser.InFloatRange(value)) return false;
                 encoder.SetNumeric(vector, column, value);
                 p += length;
             }

@@ -205,8 +205,7 @@ public static class RowParser
             case JsonTokenType.Null:
                 return true;
             case JsonTokenType.Number:
-                if (!reader.TryGetDouble(out var d) || !double.IsFinite(d)) problem = NumberProblem.OutOfRange;
-                else if (Math.Abs(d) > float.MaxValue) problem = NumberProblem.OutOfRange;
+                if (!reader.TryGetDouble(out var d) || !InFloatRange(d)) problem = NumberProblem.OutOfRange;
                 else value = d;
                 return problem == NumberProblem.None;
             case JsonTokenType.String:
@@ -217,6 +216,9 @@ public static class RowParser
                 return false;
         }
     }
+
+    /// <summary>The range a numeric feature accepts: finite and within float (the model's type). Both parse paths use it.</summary>
+    internal static bool InFloatRange(double value) => double.IsFinite(value) && Math.Abs(value) <= float.MaxValue;
 
     // "NaN" and friends are what pandas/numpy clients send for missing values; say so instead of "wrong type".
     private static bool IsNonFiniteText(ref Utf8JsonReader reader) =>
