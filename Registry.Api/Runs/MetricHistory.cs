@@ -29,6 +29,7 @@ public sealed class MetricHistory(RegistryDbContext db)
         var stepAfter = afterStep is null ? "" : " AND p.step > @after";
         var chunks = "WHERE c.run_id = @id AND c.key = @key" + chunksAfter;
         var where = chunks + stepAfter;
+        var pointsAfter = $"(SELECT count(*) FROM unnest(c.steps) AS p(step) WHERE true{stepAfter})";
         var sql = limit is not null
             // A page: every point up to the limit-th smallest step after afterStep (so "afterStep = last step" loses
             // none of a step logged twice), read without touching the rest of the key's history:
@@ -39,12 +40,12 @@ public sealed class MetricHistory(RegistryDbContext db)
             // 4. the page is those chunks' points up to it.
             ? $"""
               WITH RECURSIVE walk AS (
-                (SELECT c.id, c.min_step, (SELECT count(*) FROM unnest(c.steps) AS p(step) WHERE true{stepAfter}) AS total
+                (SELECT c.id, c.min_step, {pointsAfter} AS total
                  FROM metric_chunks c {chunks} ORDER BY c.min_step, c.id LIMIT 1)
                 UNION ALL
                 SELECT n.id, n.min_step, w.total + n.points FROM walk w
                 CROSS JOIN LATERAL (
-                  SELECT c.id, c.min_step, (SELECT count(*) FROM unnest(c.steps) AS p(step) WHERE true{stepAfter}) AS points
+                  SELECT c.id, c.min_step, {pointsAfter} AS points
                   FROM metric_chunks c {chunks} AND (c.min_step, c.id) > (w.min_step, w.id)
                   ORDER BY c.min_step, c.id LIMIT 1) n
                 WHERE w.total < @n),
