@@ -65,6 +65,29 @@ public sealed class DashboardPage : IAsyncDisposable
         return complaint;
     }
 
+    /// <summary>
+    /// As <see cref="EventuallyAsync(Func{Task{string?}}, TimeSpan)"/>, reloading the page whenever the complaint has
+    /// lasted <paramref name="reloadAfter"/>: the dashboard's Blazor circuit can die on its own (an
+    /// ObjectDisposedException in its Virtualize grid, seen once in CI), leaving a page that never updates again.
+    /// </summary>
+    public async Task<string?> EventuallyAsync(Func<Task<string?>> check, TimeSpan within, TimeSpan reloadAfter)
+    {
+        var deadline = DateTime.UtcNow + within;
+        var reloadAt = DateTime.UtcNow + reloadAfter;
+        string? complaint;
+        while ((complaint = await check()) is not null && DateTime.UtcNow < deadline)
+        {
+            if (DateTime.UtcNow >= reloadAt)
+            {
+                await Page.ReloadAsync(new PageReloadOptions { WaitUntil = WaitUntilState.NetworkIdle });
+                reloadAt = DateTime.UtcNow + reloadAfter;
+                continue;
+            }
+            await Task.Delay(500);
+        }
+        return complaint;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _browser.DisposeAsync();

@@ -130,7 +130,7 @@ public sealed class F5Tests(RunningApp app) : IClassFixture<RunningApp>
         // Resources: all 9 instances Running with the green (healthy) state icon and no error-count badge.
         await dashboard.GotoAsync("/");
         var expected = new[] { "postgres", "registrydb", "minio", "registry-api", "training-worker-", "training-worker-", "serving-api-", "serving-api-", "studio" };
-        var complaint = await DashboardPage.EventuallyAsync(async () =>
+        var complaint = await dashboard.EventuallyAsync(async () =>
         {
             var rows = await dashboard.Page.EvaluateAsync<ResourceRow[]>("""
                 () => [...document.querySelectorAll('.state-column-cell')].map(cell => ({
@@ -144,7 +144,7 @@ public sealed class F5Tests(RunningApp app) : IClassFixture<RunningApp>
             return missing.Count == 0 && unwell.Count == 0 && rows.Length == expected.Length
                 ? null
                 : $"rows: {string.Join("; ", rows.Select(r => $"{r.Name} '{r.State}' {r.Healthy}"))}; missing {string.Join(',', missing)}; unwell {string.Join(',', unwell)}";
-        }, TimeSpan.FromSeconds(60));
+        }, TimeSpan.FromSeconds(60), reloadAfter: TimeSpan.FromSeconds(15));
         await dashboard.ScreenshotAsync("resources");
         Assert.Null(complaint);
 
