@@ -26,7 +26,7 @@ ConnectionStrings__minio="Endpoint=http://$S3_ENDPOINT;AccessKey=$S3_ACCESS_KEY;
 Auth__Keys__Trainer="$KEY" Auth__Keys__Admin="admin-$KEY" \
 Limits__ArtifactBytes=$((8 * 1024 * 1024 * 1024)) \
 ASPNETCORE_URLS="http://127.0.0.1:$PORT" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  dotnet "$OUT/api/MlOps.Registry.Api.dll" >"$SVC_ROOT/registry.log" 2>&1 &
+  ASPNETCORE_CONTENTROOT="$OUT/api" dotnet "$OUT/api/MlOps.Registry.Api.dll" >"$SVC_ROOT/registry.log" 2>&1 &
 REG_PID=$!
 for i in $(seq 150); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
 curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$SVC_ROOT/registry.log"; exit 1; }

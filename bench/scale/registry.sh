@@ -68,7 +68,7 @@ ConnectionStrings__registrydb="$PG_CS" \
 ConnectionStrings__minio="Endpoint=http://$S3_ENDPOINT;AccessKey=$S3_ACCESS_KEY;SecretKey=$S3_SECRET_KEY" \
 Auth__Keys__Trainer="$TRAINER" Auth__Keys__Reader="$READER" Auth__Keys__Admin="scale-admin-$$" \
 ASPNETCORE_URLS="http://127.0.0.1:$PORT" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  dotnet "$REGISTRY_BUILD/MlOps.Registry.Api.dll" >"$OUT/registry.log" 2>&1 &
+  ASPNETCORE_CONTENTROOT="$REGISTRY_BUILD" dotnet "$REGISTRY_BUILD/MlOps.Registry.Api.dll" >"$OUT/registry.log" 2>&1 &
 REG_PID=$!
 for i in $(seq 3000); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
 curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$OUT/registry.log"; exit 1; }

@@ -58,7 +58,7 @@ ConnectionStrings__registrydb="$PG_CS" \
 ConnectionStrings__minio="Endpoint=http://$S3_ENDPOINT;AccessKey=$S3_ACCESS_KEY;SecretKey=$S3_SECRET_KEY" \
 Auth__Keys__Trainer="$KEY" Auth__Keys__Admin="admin-$KEY" Auth__Keys__Reader="reader-$KEY" \
 ASPNETCORE_URLS="http://127.0.0.1:$PORT" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  dotnet "$BUILD/api/MlOps.Registry.Api.dll" >"$OUT/raw/registry.log" 2>&1 &
+  ASPNETCORE_CONTENTROOT="$BUILD/api" dotnet "$BUILD/api/MlOps.Registry.Api.dll" >"$OUT/raw/registry.log" 2>&1 &
 REG_PID=$!
 for _ in $(seq 150); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
 curl -sf "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$OUT/raw/registry.log"; exit 1; }

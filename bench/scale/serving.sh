@@ -104,7 +104,7 @@ for n in $counts; do
   started=$(date +%s.%N)
   # shellcheck disable=SC2086  # SERVER_ENV is a word list on purpose
   env ${SERVER_ENV:-} "${envs[@]}" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-    dotnet "$BUILD/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$PORT" > "$OUT_DIR/server.$n.log" 2>&1 &
+    ASPNETCORE_CONTENTROOT="$BUILD" dotnet "$BUILD/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$PORT" > "$OUT_DIR/server.$n.log" 2>&1 &
   pid=$!
   trap 'kill "$pid" 2>/dev/null || true' EXIT
   until curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; do

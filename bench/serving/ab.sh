@@ -16,7 +16,7 @@ lua=$(dirname "$artifacts")/wrk/post_json.lua
 # Another server on the port would answer the health check and take the load while this one idles.
 if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then echo "port $port is in use: set PORT" >&2; exit 2; fi
 env "$@" Serving__Models__0__Name=ames Serving__Models__0__BundlePath="$bundle" ASPNETCORE_ENVIRONMENT=Production \
-  Logging__LogLevel__Default=Warning dotnet "$build/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$port" > /dev/null 2>&1 &
+  Logging__LogLevel__Default=Warning ASPNETCORE_CONTENTROOT="$build" dotnet "$build/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$port" > /dev/null 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 until curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; do kill -0 $pid; sleep 0.2; done

@@ -70,7 +70,7 @@ run() {  # run NAME PERCENT
   Serving__Models__0__Name=ames Serving__Models__0__BundlePath="$OUT_DIR/model/model.bundle.zip" \
     Serving__PredictionLog__SamplePercent="$percent" Registry__BaseAddress="http://127.0.0.1:$SINK_PORT/" Registry__ApiKey=bench \
     ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-    dotnet "$OUT_DIR/build/serving/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$PORT" > "$OUT_DIR/$name.server.log" 2>&1 &
+    ASPNETCORE_CONTENTROOT="$OUT_DIR/build/serving" dotnet "$OUT_DIR/build/serving/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$PORT" > "$OUT_DIR/$name.server.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.5; done
   wait_quiet

@@ -43,7 +43,7 @@ esac
 # shellcheck disable=SC2086  # SERVER_ENV is a word list on purpose
 env ${SERVER_ENV:-} Serving__Models__0__Name=ames Serving__Models__0__BundlePath="$BUNDLE" \
   ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  dotnet "$BUILD/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$PORT" > "$OUT_DIR/server.log" 2>&1 &
+  ASPNETCORE_CONTENTROOT="$BUILD" dotnet "$BUILD/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$PORT" > "$OUT_DIR/server.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do

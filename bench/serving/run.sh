@@ -87,10 +87,12 @@ label="${entry%%=*}"; build="${entry#*=}"; build_env=""
 if [[ "$build" == *,* ]]; then build_env="${build#*,}"; build="${build%%,*}"; fi
 log "=== Serving.Api ($label: $build ${build_env}) on 127.0.0.1:$PORT"
 if ss -Hltn "sport = :$PORT" | grep -q .; then echo "port $PORT is already in use" >&2; exit 1; fi
+# The content root is the build, as in the container image: its appsettings.json (span and hosting-log settings,
+# drift sampling) apply. Started from the repository root, the service would run on code defaults instead.
 # shellcheck disable=SC2086  # SERVER_ENV is a word list on purpose
 env ${SERVER_ENV:-} ${build_env//,/ } Serving__Models__0__Name=ames Serving__Models__0__BundlePath="$OUT_DIR/model/model.bundle.zip" \
   ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  dotnet "$build/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$PORT" > "$OUT_DIR/$label.server.log" 2>&1 &
+  ASPNETCORE_CONTENTROOT="$build" dotnet "$build/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$PORT" > "$OUT_DIR/$label.server.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
