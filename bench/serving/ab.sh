@@ -25,7 +25,8 @@ wrk -t2 -c32 -d3s -s "$lua" "http://127.0.0.1:$port/predict" > /dev/null
 rssfile=$(mktemp)
 ( while kill -0 $pid 2>/dev/null; do awk '/^VmRSS/ {print $2}' /proc/$pid/status; sleep 0.5; done ) > "$rssfile" 2>/dev/null &
 sampler=$!
-allocated() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^dotnet_gc_heap_total_allocated_bytes_total/ {print $2; exit}'; }
+# awk reads to the end: leaving early would fail curl's write (exit 23) and, with pipefail, the script.
+allocated() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^dotnet_gc_heap_total_allocated_bytes_total/ && !seen {print $2; seen = 1}'; }
 ticks() { sed 's/.*) //' /proc/$pid/stat | awk '{print $12 + $13}'; }
 a0=$(allocated); t0=$(ticks)
 out=$(wrk -t2 -c32 -d10s --latency -s "$lua" "http://127.0.0.1:$port/predict" | grep '^BENCH')

@@ -94,10 +94,12 @@ public sealed class TreeEvaluatorTests
     {
         var compared = 0;
         var random = new Random(7);
+        var all = new List<(float[] Vector, Prediction Expected, int Row)>();
         foreach (var row in data.Train.Concat(data.Test))
         {
             var encoded = data.Encode(row);
             var vectors = Variants(model.Encoder, data, row, encoded, random).ToList();
+            all.AddRange(vectors.Select(v => (v, engine.Predict(v), row)));
             // The batch entry point (what Serving.Api calls) must agree with ML.NET too.
             var batch = new Prediction[vectors.Count];
             model.Predict(vectors, batch);
@@ -117,6 +119,21 @@ public sealed class TreeEvaluatorTests
                     }
                 }
                 compared++;
+            }
+        }
+        // And in 100-row batches (whole 16-row blocks walked together): all rows, where complete rows and rows with
+        // missing cells share blocks, and the complete rows alone (blocks without NaN take a walk without its test).
+        var results = new Prediction[100];
+        var complete = all.Where(c => !c.Vector.Any(float.IsNaN)).ToList();
+        Assert.NotEmpty(complete);
+        foreach (var chunk in all.Chunk(100).Concat(complete.Chunk(100)))
+        {
+            model.Predict(chunk.Select(c => c.Vector).ToList(), results.AsSpan(0, chunk.Length));
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                AssertSame(chunk[i].Expected.Value, results[i].Value, chunk[i].Row);
+                AssertSame(chunk[i].Expected.Probability, results[i].Probability, chunk[i].Row);
+                Assert.Equal(chunk[i].Expected.Label, results[i].Label);
             }
         }
         return compared;
