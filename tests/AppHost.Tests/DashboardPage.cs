@@ -54,33 +54,27 @@ public sealed class DashboardPage : IAsyncDisposable
         Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(_screenshots, name + ".png") });
 
     /// <summary>Polls <paramref name="check"/> until it returns null (all good) or time runs out; returns the last complaint.</summary>
-    public static async Task<string?> EventuallyAsync(Func<Task<string?>> check, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        string? complaint;
-        while ((complaint = await check()) is not null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(500);
-        }
-        return complaint;
-    }
+    public static Task<string?> EventuallyAsync(Func<Task<string?>> check, TimeSpan within) => PollAsync(check, within, null);
 
     /// <summary>
     /// As <see cref="EventuallyAsync(Func{Task{string?}}, TimeSpan)"/>, reloading the page whenever the complaint has
     /// lasted <paramref name="reloadAfter"/>: the dashboard's Blazor circuit can die on its own (an
     /// ObjectDisposedException in its Virtualize grid, seen once in CI), leaving a page that never updates again.
     /// </summary>
-    public async Task<string?> EventuallyAsync(Func<Task<string?>> check, TimeSpan within, TimeSpan reloadAfter)
+    public Task<string?> EventuallyAsync(Func<Task<string?>> check, TimeSpan within, TimeSpan reloadAfter) =>
+        PollAsync(check, within, (reloadAfter, () => Page.ReloadAsync(new PageReloadOptions { WaitUntil = WaitUntilState.NetworkIdle })));
+
+    private static async Task<string?> PollAsync(Func<Task<string?>> check, TimeSpan within, (TimeSpan After, Func<Task> Run)? reload)
     {
         var deadline = DateTime.UtcNow + within;
-        var reloadAt = DateTime.UtcNow + reloadAfter;
+        var reloadAt = DateTime.UtcNow + (reload?.After ?? within);
         string? complaint;
         while ((complaint = await check()) is not null && DateTime.UtcNow < deadline)
         {
-            if (DateTime.UtcNow >= reloadAt)
+            if (reload is { } r && DateTime.UtcNow >= reloadAt)
             {
-                await Page.ReloadAsync(new PageReloadOptions { WaitUntil = WaitUntilState.NetworkIdle });
-                reloadAt = DateTime.UtcNow + reloadAfter;
+                await r.Run();
+                reloadAt = DateTime.UtcNow + r.After;
                 continue;
             }
             await Task.Delay(500);
