@@ -18,12 +18,14 @@ public sealed class InputSchema
         var columns = encoder.Columns;
         Names = new string[columns.Count];
         Utf8Names = new byte[columns.Count][];
+        Utf8Members = new byte[columns.Count][];
         IsNumeric = new bool[columns.Count];
         _index = new Dictionary<string, int>(columns.Count, StringComparer.Ordinal);
         for (var i = 0; i < columns.Count; i++)
         {
             Names[i] = columns[i].Name;
             Utf8Names[i] = Encoding.UTF8.GetBytes(columns[i].Name);
+            Utf8Members[i] = Encoding.UTF8.GetBytes((i == 0 ? "\"" : ",\"") + columns[i].Name + "\":");
             IsNumeric[i] = columns[i].Kind == FeatureKind.Numeric;
             _index[columns[i].Name] = i;
         }
@@ -42,6 +44,12 @@ public sealed class InputSchema
     public string[] Names { get; }
 
     public byte[][] Utf8Names { get; }
+
+    /// <summary>
+    /// Per column, how compact JSON writes its member up to the value: <c>"name":</c> for the first column,
+    /// <c>,"name":</c> after it (only meaningful when <see cref="PlainNames"/>).
+    /// </summary>
+    public byte[][] Utf8Members { get; }
 
     public bool[] IsNumeric { get; }
 

@@ -66,16 +66,27 @@ internal static class PlainJsonRows
         var vector = scratch.Vector(row);
         var levels = scratch.Levels(row);
         var names = schema.Utf8Names;
+        var members = schema.Utf8Members;
         var numeric = schema.IsNumeric;
         for (var column = 0; column < names.Length; column++)
         {
-            SkipWhitespace(body, ref p);
-            if (column > 0)
+            // Compact JSON: separator, name and colon compared at once; anything else token by token.
+            if (body[p..].StartsWith(members[column]))
             {
-                if (!Take(body, ref p, (byte)',')) return false;
+                p += members[column].Length;
                 SkipWhitespace(body, ref p);
             }
-            if (!TakeName(body, ref p, names[column]) || !TakeColon(body, ref p) || p >= body.Length) return false;
+            else
+            {
+                SkipWhitespace(body, ref p);
+                if (column > 0)
+                {
+                    if (!Take(body, ref p, (byte)',')) return false;
+                    SkipWhitespace(body, ref p);
+                }
+                if (!TakeName(body, ref p, names[column]) || !TakeColon(body, ref p)) return false;
+            }
+            if (p >= body.Length) return false;
             var first = body[p];
             if (first == (byte)'n')
             {
