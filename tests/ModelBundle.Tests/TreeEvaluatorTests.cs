@@ -99,25 +99,15 @@ public sealed class TreeEvaluatorTests
         {
             var encoded = data.Encode(row);
             var vectors = Variants(model.Encoder, data, row, encoded, random).ToList();
-            all.AddRange(vectors.Select(v => (v, engine.Predict(v), row)));
             // The batch entry point (what Serving.Api calls) must agree with ML.NET too.
             var batch = new Prediction[vectors.Count];
             model.Predict(vectors, batch);
             for (var v = 0; v < vectors.Count; v++)
             {
                 var expected = engine.Predict(vectors[v]);
-                foreach (var actual in new[] { model.Predict(vectors[v]), batch[v] })
-                {
-                    AssertSame(expected.Value, actual.Value, row);
-                    AssertSame(expected.Probability, actual.Probability, row);
-                    Assert.Equal(expected.Label, actual.Label);
-                    if (expected.Probabilities is { } probabilities)
-                    {
-                        Assert.NotNull(actual.Probabilities);
-                        Assert.Equal(probabilities.Count, actual.Probabilities.Count);
-                        foreach (var (label, p) in probabilities) AssertSame(p, actual.Probabilities[label], row);
-                    }
-                }
+                all.Add((vectors[v], expected, row));
+                AssertSamePrediction(expected, model.Predict(vectors[v]), row);
+                AssertSamePrediction(expected, batch[v], row);
                 compared++;
             }
         }
@@ -129,12 +119,7 @@ public sealed class TreeEvaluatorTests
         foreach (var chunk in all.Chunk(100).Concat(complete.Chunk(100)))
         {
             model.Predict(chunk.Select(c => c.Vector).ToList(), results.AsSpan(0, chunk.Length));
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                AssertSame(chunk[i].Expected.Value, results[i].Value, chunk[i].Row);
-                AssertSame(chunk[i].Expected.Probability, results[i].Probability, chunk[i].Row);
-                Assert.Equal(chunk[i].Expected.Label, results[i].Label);
-            }
+            for (var i = 0; i < chunk.Length; i++) AssertSamePrediction(chunk[i].Expected, results[i], chunk[i].Row);
         }
         return compared;
     }
@@ -158,6 +143,19 @@ public sealed class TreeEvaluatorTests
         }
         yield return missing;
         yield return unknown;
+    }
+
+    private static void AssertSamePrediction(Prediction expected, Prediction actual, int row)
+    {
+        AssertSame(expected.Value, actual.Value, row);
+        AssertSame(expected.Probability, actual.Probability, row);
+        Assert.Equal(expected.Label, actual.Label);
+        if (expected.Probabilities is { } probabilities)
+        {
+            Assert.NotNull(actual.Probabilities);
+            Assert.Equal(probabilities.Count, actual.Probabilities.Count);
+            foreach (var (label, p) in probabilities) AssertSame(p, actual.Probabilities[label], row);
+        }
     }
 
     // To the bit, as the load-time probe checks: the evaluator copies ML.NET's arithmetic, not just its result.
