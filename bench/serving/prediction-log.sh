@@ -4,12 +4,15 @@
 # (Serving:PredictionLog:SamplePercent=0) and ROUNDS times at 100%, alternating off/on so that machine noise hits
 # both; each start is loaded by the peers' bench.sh single-row run (wrk, 2 threads, 32 connections). At 100% every
 # row is logged: written as Parquet off the request path and uploaded to log_sink.py, which stands in for the
-# registry endpoint. Prints requests/s per run, the on/off ratio (goal >= 0.85x) and what the log did (rows
-# sampled, stored, dropped) from each run's /metrics.
+# registry endpoint. Each start is measured twice, back to back: "first" (WARMUP, then DURATION: the replica's
+# first half-minute under load, while the log path's code, called once per file, is still being compiled) and
+# "steady" (STEADY_WARMUP more, then DURATION again). Prints requests/s per run, the on/off ratio of each phase
+# (goal >= 0.85x), the JIT's CPU seconds in each phase, and what the log did (rows sampled, stored, dropped) from
+# each run's /metrics.
 #
 # Environment: ROUNDS [2]  PORT [8107]  SINK_PORT [8108]  OUT_DIR [bench/serving/results/log-<UTC timestamp>]
 #   PEERS_DIR [<repo>/../shared/bench/peers]  DATASET [<repo>/../shared/datasets/ames_housing.csv]
-#   bench.sh settings pass through: THREADS CONNS DURATION WARMUP; QUIET_MAX_BUSY [15] QUIET_WAIT [120]
+#   bench.sh settings pass through: THREADS CONNS DURATION WARMUP; STEADY_WARMUP [10s]; QUIET_MAX_BUSY [15] QUIET_WAIT [120]
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,6 +25,7 @@ PORT="${PORT:-8107}"
 SINK_PORT="${SINK_PORT:-8108}"
 QUIET_MAX_BUSY="${QUIET_MAX_BUSY:-15}"
 QUIET_WAIT="${QUIET_WAIT:-120}"
+STEADY_WARMUP="${STEADY_WARMUP:-10s}"
 mkdir -p "$OUT_DIR/artifacts"
 export PEER_ARTIFACTS="$OUT_DIR/artifacts"
 
@@ -65,6 +69,12 @@ sink=$!
 pid=""
 trap 'kill $sink $pid 2>/dev/null || true' EXIT
 
+# CPU seconds the JIT has spent in the server so far (the runtime's own counter, exported on /metrics). awk reads to
+# the end: leaving early would fail curl (exit 23) and, with pipefail, the script.
+jit_seconds() {
+  curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^dotnet_jit_compilation_time_seconds_total/ && !seen {print $NF; seen = 1}'
+}
+
 run() {  # run NAME PERCENT
   local name=$1 percent=$2
   Serving__Models__0__Name=ames Serving__Models__0__BundlePath="$OUT_DIR/model/model.bundle.zip" \
@@ -74,8 +84,15 @@ run() {  # run NAME PERCENT
   pid=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.5; done
   wait_quiet
+  jit_seconds > "$OUT_DIR/$name.jit"
+  log "  first: the first ${WARMUP:-5s} + ${DURATION:-20s} under load"
   SAMPLE_PID="$pid" RESULT_FILE="$OUT_DIR/$name.result" RAW_FILE="$OUT_DIR/$name.wrk.txt" \
     bash "$PEERS_DIR/bench.sh" "$PORT" single | sed 's/^/  /'
+  jit_seconds >> "$OUT_DIR/$name.jit"
+  log "  steady: the load goes on ($STEADY_WARMUP more, then measured again)"
+  SAMPLE_PID="$pid" RESULT_FILE="$OUT_DIR/$name-steady.result" RAW_FILE="$OUT_DIR/$name-steady.wrk.txt" WARMUP="$STEADY_WARMUP" \
+    bash "$PEERS_DIR/bench.sh" "$PORT" single | sed 's/^/  /'
+  jit_seconds >> "$OUT_DIR/$name.jit"
   curl -s "http://127.0.0.1:$PORT/metrics" > "$OUT_DIR/$name.metrics.txt" || true
   kill "$pid"; wait "$pid" 2>/dev/null || true  # SIGTERM: the log writer stores what it still holds
 }
