@@ -69,10 +69,10 @@ sink=$!
 pid=""
 trap 'kill $sink $pid 2>/dev/null || true' EXIT
 
-# CPU seconds the JIT has spent in the server so far (the runtime's own counter, exported on /metrics). awk reads to
-# the end: leaving early would fail curl (exit 23) and, with pipefail, the script.
+# CPU seconds the JIT has spent so far (the runtime's own counter) in /metrics text on stdin. awk reads to the end:
+# leaving early would fail curl (exit 23) and, with pipefail, the script.
 jit_seconds() {
-  curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^dotnet_jit_compilation_time_seconds_total/ && !seen {print $NF; seen = 1}'
+  awk '/^dotnet_jit_compilation_time_seconds_total/ && !seen {print $NF; seen = 1}'
 }
 
 run() {  # run NAME PERCENT
@@ -84,16 +84,16 @@ run() {  # run NAME PERCENT
   pid=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.5; done
   wait_quiet
-  jit_seconds > "$OUT_DIR/$name.jit"
+  curl -s "http://127.0.0.1:$PORT/metrics" | jit_seconds > "$OUT_DIR/$name.jit"
   log "  first: the first ${WARMUP:-5s} + ${DURATION:-20s} under load"
   SAMPLE_PID="$pid" RESULT_FILE="$OUT_DIR/$name.result" RAW_FILE="$OUT_DIR/$name.wrk.txt" \
     bash "$PEERS_DIR/bench.sh" "$PORT" single | sed 's/^/  /'
-  jit_seconds >> "$OUT_DIR/$name.jit"
+  curl -s "http://127.0.0.1:$PORT/metrics" | jit_seconds >> "$OUT_DIR/$name.jit"
   log "  steady: the load goes on ($STEADY_WARMUP more, then measured again)"
   SAMPLE_PID="$pid" RESULT_FILE="$OUT_DIR/$name-steady.result" RAW_FILE="$OUT_DIR/$name-steady.wrk.txt" WARMUP="$STEADY_WARMUP" \
     bash "$PEERS_DIR/bench.sh" "$PORT" single | sed 's/^/  /'
-  jit_seconds >> "$OUT_DIR/$name.jit"
   curl -s "http://127.0.0.1:$PORT/metrics" > "$OUT_DIR/$name.metrics.txt" || true
+  jit_seconds < "$OUT_DIR/$name.metrics.txt" >> "$OUT_DIR/$name.jit"
   kill "$pid"; wait "$pid" 2>/dev/null || true  # SIGTERM: the log writer stores what it still holds
 }
 

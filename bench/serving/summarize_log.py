@@ -43,8 +43,8 @@ for phase in ("first", "steady"):
         continue
     ratio = mean([float(r["rps"]) for r in on.values()]) / mean([float(r["rps"]) for r in off.values()])
     pairs = [float(on[f"on-{i}"]["rps"]) / float(off[f"off-{i}"]["rps"]) for i in range(1, len(on) + 1) if f"on-{i}" in on and f"off-{i}" in off]
-    cpu_ratio = mean([cpu_us(r) for r in off.values()]) / mean([cpu_us(r) for r in on.values()])
-    extra_us = mean([cpu_us(r) for r in on.values()]) - mean([cpu_us(r) for r in off.values()])
+    cpu_off, cpu_on = mean([cpu_us(r) for r in off.values()]), mean([cpu_us(r) for r in on.values()])
+    cpu_ratio, extra_us = cpu_off / cpu_on, cpu_on - cpu_off
     suffix = "-steady" if phase == "steady" else ""
     jit_off = [jit[n + suffix] for n in off if n + suffix in jit]
     jit_on = [jit[n + suffix] for n in on if n + suffix in jit]
