@@ -49,6 +49,9 @@ public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture
         page.SetDefaultTimeout(60_000);
         var assets = new List<string>();
         page.Response += (_, r) => { if (r.Status >= 400) assets.Add($"{r.Status} {r.Url}"); };
+        // What a user sees in the browser's console too (a missing favicon shows there, not as a page response).
+        var consoleErrors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add(m.Text); };
         // Every asset (Fluent UI's web components and styles, blazor.web.js) comes from Studio itself: it works offline.
         var foreign = new List<string>();
         page.Request += (_, r) => { if (!r.Url.StartsWith(studioUrl.ToString(), StringComparison.Ordinal) && !r.Url.StartsWith("data:", StringComparison.Ordinal)) foreign.Add(r.Url); };
@@ -171,6 +174,7 @@ public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture
 
         Assert.Empty(assets);
         Assert.Empty(foreign);
+        Assert.Empty(consoleErrors);
         // Waited for, not read once: the components are defined by a module script that may still be loading when a
         // busy machine gets here right after a navigation (one CI run with every suite at once read it too early).
         await page.WaitForFunctionAsync("() => customElements.get('fluent-badge') !== undefined");
