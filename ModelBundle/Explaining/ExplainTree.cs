@@ -1,5 +1,5 @@
-using Microsoft.ML.Trainers.FastTree;
 using MlOps.ModelBundle.Scoring;
+using MlOps.ModelBundle.Trees;
 
 namespace MlOps.ModelBundle.Explaining;
 
@@ -49,58 +49,18 @@ internal sealed class ExplainTree
     /// <summary>Training rows that reached the root.</summary>
     public double RootCover => IsEmpty ? 0 : SplitCover[0];
 
-    public static ExplainTree? TryCreate(RegressionTree tree, Features.FeatureEncoder encoder, out string reason)
+    public static ExplainTree? TryCreate(DecisionTree tree, Features.FeatureEncoder encoder, out string reason)
     {
-        var splits = tree.NumberOfNodes;
-        if (splits == 0)
+        if (tree.Problem(encoder.Length) is { } problem)
         {
-            reason = "";
-            return new ExplainTree([], [], [], [], [], [], [0], 0);
-        }
-        if (!TreeEnsembleEvaluator.TryReadDefaults(tree, out var defaults))
-        {
-            reason = "cannot read ML.NET's missing-value defaults";
-            return null;
-        }
-        var slot = new int[splits];
-        var column = new int[splits];
-        var threshold = new float[splits];
-        var missing = new float[splits];
-        var left = new int[splits];
-        var right = new int[splits];
-        var leaves = tree.LeafValues.Count;
-        for (var n = 0; n < splits; n++)
-        {
-            if (tree.CategoricalSplitFlags[n])
-            {
-                reason = "a tree has a categorical split";
-                return null;
-            }
-            slot[n] = tree.NumericalSplitFeatureIndexes[n];
-            if (slot[n] < 0 || slot[n] >= encoder.Length)
-            {
-                reason = $"a tree splits on slot {slot[n]}, outside the {encoder.Length}-slot vector";
-                return null;
-            }
-            column[n] = encoder.ColumnOfSlot(slot[n]);
-            threshold[n] = tree.NumericalSplitThresholds[n];
-            missing[n] = defaults is not null && n < defaults.Length ? defaults[n] : float.NaN;
-            left[n] = tree.LeftChild[n];
-            right[n] = tree.RightChild[n];
-            if (!Valid(left[n], splits, leaves) || !Valid(right[n], splits, leaves))
-            {
-                reason = "a tree has a child out of range";
-                return null;
-            }
-        }
-        var depth = DepthOf(left, right);
-        if (depth is null)
-        {
-            reason = "a tree is not a tree (a cycle)";
+            reason = $"a tree is not valid: {problem}";
             return null;
         }
         reason = "";
-        return new ExplainTree(slot, column, threshold, missing, left, right, tree.LeafValues.ToArray(), depth.Value);
+        // A tree without splits outputs 0, whatever leaf value it was given (InternalRegressionTree.GetOutput).
+        if (tree.SplitCount == 0) return new ExplainTree([], [], [], [], [], [], [0], 0);
+        var column = tree.Feature.Select(encoder.ColumnOfSlot).ToArray();
+        return new ExplainTree(tree.Feature, column, tree.Threshold, tree.Missing, tree.Left, tree.Right, tree.LeafValues, tree.Depth() ?? 0);
     }
 
     /// <summary>The child a row goes to from split <paramref name="node"/>, and the other one.</summary>
@@ -139,27 +99,5 @@ internal sealed class ExplainTree
         var sum = 0.0;
         for (var l = 0; l < LeafValues.Length; l++) sum += LeafValues[l] * LeafCover[l];
         return sum / RootCover;
-    }
-
-    private static bool Valid(int child, int splits, int leaves) => child >= 0 ? child < splits : ~child < leaves;
-
-    private static int? DepthOf(int[] left, int[] right)
-    {
-        var deepest = 0;
-        var stack = new Stack<(int Node, int Depth)>();
-        stack.Push((0, 0));
-        while (stack.Count > 0)
-        {
-            var (node, depth) = stack.Pop();
-            if (node < 0)
-            {
-                deepest = Math.Max(deepest, depth);
-                continue;
-            }
-            if (depth >= left.Length) return null;
-            stack.Push((left[node], depth + 1));
-            stack.Push((right[node], depth + 1));
-        }
-        return deepest;
     }
 }

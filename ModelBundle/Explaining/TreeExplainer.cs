@@ -1,6 +1,6 @@
-using Microsoft.ML;
 using MlOps.ModelBundle.Features;
 using MlOps.ModelBundle.Packaging;
+using MlOps.ModelBundle.Trees;
 
 namespace MlOps.ModelBundle.Explaining;
 
@@ -36,12 +36,12 @@ public sealed class TreeExplainer
     /// <summary>An output's expected raw score over the training rows (what contributions are measured from).</summary>
     public double BaseValue(int output) => _baseValues[output];
 
-    /// <summary>The explainer of a model with covers, or null with the reason (no covers, not a tree model, ...).</summary>
-    public static TreeExplainer? TryCreate(ITransformer model, BundleManifest manifest, TreeCovers? covers, out string reason)
+    /// <summary>The explainer of a model's trees with their covers, or null with the reason (no covers, covers that do not fit, ...).</summary>
+    public static TreeExplainer? TryCreate(IReadOnlyList<IReadOnlyList<DecisionTree>> ensembles, BundleManifest manifest, TreeCovers? covers, out string reason)
     {
         try
         {
-            return Build(model, manifest, covers, out reason);
+            return Build(ensembles, manifest, covers, out reason);
         }
         catch (Exception e)
         {
@@ -51,14 +51,13 @@ public sealed class TreeExplainer
         }
     }
 
-    private static TreeExplainer? Build(ITransformer model, BundleManifest manifest, TreeCovers? covers, out string reason)
+    private static TreeExplainer? Build(IReadOnlyList<IReadOnlyList<DecisionTree>> ensembles, BundleManifest manifest, TreeCovers? covers, out string reason)
     {
         if (covers is null)
         {
             reason = "the bundle has no tree covers (training rows per leaf), which TreeSHAP needs: retrain the model to add them";
             return null;
         }
-        if (ModelTrees.Of(model, manifest.Task, out reason) is not { } ensembles) return null;
         if (covers.Ensembles.Count != ensembles.Count)
         {
             reason = $"the bundle's covers are for {covers.Ensembles.Count} ensembles, the model has {ensembles.Count}";
@@ -69,7 +68,7 @@ public sealed class TreeExplainer
         var baseValues = new double[ensembles.Count];
         for (var e = 0; e < ensembles.Count; e++)
         {
-            var trees = ensembles[e].Trees;
+            var trees = ensembles[e];
             if (covers.Ensembles[e].Count != trees.Count)
             {
                 reason = $"the bundle's covers are for {covers.Ensembles[e].Count} trees, ensemble {e} has {trees.Count}";

@@ -5,8 +5,10 @@ using System.Text.Json.Serialization;
 namespace MlOps.ModelBundle.Packaging;
 
 /// <summary>
-/// The model artifact: a zip holding <c>manifest.json</c> and <c>model.zip</c> (the ML.NET model). Written
-/// byte-for-byte reproducibly (fixed entry order and timestamps), so the same training gives the same sha256.
+/// The model artifact: a zip holding <c>manifest.json</c> and <c>model.zip</c> (the ML.NET model), and from the
+/// trainer also <c>tree-covers.json</c> (for explanations) and <c>trees.json</c> (the model as plain trees, so that
+/// serving needs no ML.NET). Written byte-for-byte reproducibly (fixed entry order and timestamps), so the same
+/// training gives the same sha256.
 /// </summary>
 public static class ModelBundleFile
 {
@@ -14,6 +16,8 @@ public static class ModelBundleFile
     public const string ModelEntry = "model.zip";
     /// <summary>Optional: training rows per tree leaf, for explanations (<see cref="Explaining.TreeCovers"/>).</summary>
     public const string CoversEntry = "tree-covers.json";
+    /// <summary>Optional: the model as plain trees with a probe of ML.NET's predictions (<see cref="Trees.TreeModel"/>).</summary>
+    public const string TreesEntry = "trees.json";
 
     // Zip timestamps are DOS dates: 1980-01-01 is the earliest, and a constant one keeps bytes stable.
     private static readonly DateTimeOffset FixedTime = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -29,8 +33,12 @@ public static class ModelBundleFile
     public static async Task WriteAsync(Stream destination, BundleManifest manifest, Stream mlNetModel, CancellationToken ct) =>
         await WriteAsync(destination, manifest, mlNetModel, ct, covers: null);
 
-    /// <summary>Writes a bundle, with the trees' covers when given (an entry after the model; readers without it skip it).</summary>
-    public static async Task WriteAsync(Stream destination, BundleManifest manifest, Stream mlNetModel, CancellationToken ct, Explaining.TreeCovers? covers)
+    /// <summary>
+    /// Writes a bundle, with the trees' covers and the plain trees when given (entries after the model; readers
+    /// without them skip them).
+    /// </summary>
+    public static async Task WriteAsync(Stream destination, BundleManifest manifest, Stream mlNetModel, CancellationToken ct,
+        Explaining.TreeCovers? covers, Trees.TreeModel? trees = null)
     {
         using var normalizedModel = new MemoryStream();
         await NormalizeZipAsync(mlNetModel, normalizedModel, ct);
@@ -50,53 +58,30 @@ public static class ModelBundleFile
         {
             await normalizedModel.CopyToAsync(stream, ct);
         }
-        if (covers is null) return;
-        var coversEntry = archive.CreateEntry(CoversEntry, CompressionLevel.Optimal);
-        coversEntry.LastWriteTime = FixedTime;
-        await using (var stream = await coversEntry.OpenAsync(ct))
-        {
-            await JsonSerializer.SerializeAsync(stream, covers, CompactJson, ct);
-        }
+        if (covers is not null) await WriteJsonAsync(archive, CoversEntry, covers, ct);
+        if (trees is not null) await WriteJsonAsync(archive, TreesEntry, trees, ct);
     }
 
-    // Covers are long integer arrays: indented, they would be mostly whitespace.
-    private static readonly JsonSerializerOptions CompactJson = new(JsonSerializerDefaults.Web);
+    private static async Task WriteJsonAsync<T>(ZipArchive archive, string name, T value, CancellationToken ct)
+    {
+        var entry = archive.CreateEntry(name, CompressionLevel.Optimal);
+        entry.LastWriteTime = FixedTime;
+        await using var stream = await entry.OpenAsync(ct);
+        await JsonSerializer.SerializeAsync(stream, value, CompactJson, ct);
+    }
+
+    // Covers and trees are long number arrays: indented, they would be mostly whitespace. A tree's missing-value
+    // default may be NaN.
+    internal static readonly JsonSerializerOptions CompactJson = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     /// <summary>Reads a bundle: its manifest, and the ML.NET model bytes (for MLContext.Model.Load).</summary>
     public static async Task<(BundleManifest Manifest, MemoryStream MlNetModel)> ReadAsync(Stream source, CancellationToken ct)
     {
-        var (manifest, model, _) = await ReadWithCoversAsync(source, ct);
-        return (manifest, model);
-    }
-
-    /// <summary>Reads a bundle with its tree covers (null when it has none: bundles from before explanations).</summary>
-    public static async Task<(BundleManifest Manifest, MemoryStream MlNetModel, Explaining.TreeCovers? Covers)> ReadWithCoversAsync(Stream source, CancellationToken ct)
-    {
-        await using var archive = new ZipArchive(source, ZipArchiveMode.Read, leaveOpen: true);
-        var manifestEntry = archive.GetEntry(ManifestEntry) ?? throw new InvalidDataException($"Model bundle has no {ManifestEntry}.");
-        var modelEntry = archive.GetEntry(ModelEntry) ?? throw new InvalidDataException($"Model bundle has no {ModelEntry}.");
-        BundleManifest manifest;
-        await using (var stream = await manifestEntry.OpenAsync(ct))
-        {
-            manifest = await JsonSerializer.DeserializeAsync<BundleManifest>(stream, JsonOptions, ct)
-                ?? throw new InvalidDataException("Model bundle manifest is empty.");
-        }
-        if (manifest.FormatVersion != BundleManifest.CurrentFormatVersion)
-            throw new InvalidDataException($"Model bundle format {manifest.FormatVersion} is not supported (expected {BundleManifest.CurrentFormatVersion}).");
-        var model = new MemoryStream();
-        await using (var stream = await modelEntry.OpenAsync(ct))
-        {
-            await stream.CopyToAsync(model, ct);
-        }
-        model.Position = 0;
-        Explaining.TreeCovers? covers = null;
-        if (archive.GetEntry(CoversEntry) is { } coversEntry)
-        {
-            await using var stream = await coversEntry.OpenAsync(ct);
-            covers = await JsonSerializer.DeserializeAsync<Explaining.TreeCovers>(stream, CompactJson, ct)
-                ?? throw new InvalidDataException($"Model bundle {CoversEntry} is empty.");
-        }
-        return (manifest, model, covers);
+        await using var reader = await BundleReader.OpenAsync(source, ct);
+        return (reader.Manifest, await reader.ReadMlNetModelAsync(ct));
     }
 
     // ML.NET stamps entries with the current time; rewrite them with a fixed one, same order and content.

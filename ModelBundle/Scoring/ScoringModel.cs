@@ -1,7 +1,8 @@
-using Microsoft.Extensions.ObjectPool;
-using Microsoft.ML;
+using System.Runtime.CompilerServices;
+using MlOps.ModelBundle.Explaining;
 using MlOps.ModelBundle.Features;
 using MlOps.ModelBundle.Packaging;
+using MlOps.ModelBundle.Trees;
 using MlOps.Registry.Client.Serving;
 
 namespace MlOps.ModelBundle.Scoring;
@@ -9,148 +10,137 @@ namespace MlOps.ModelBundle.Scoring;
 /// <summary>
 /// A loaded model bundle, safe to call from many threads. LightGBM regression, binary and (one-versus-all)
 /// multiclass models are scored by <see cref="TreeEnsembleEvaluator"/> (stateless, faster than ML.NET's
-/// PredictionEngine: bench/scoring), once it has given bit-identical results to the PredictionEngine on probe rows
-/// at load; everything else goes through PredictionEngines, which are not thread-safe and so are pooled, one per
-/// concurrent caller.
+/// PredictionEngine: bench/scoring) once it has given bit-identical results to the PredictionEngine on probe rows.
+/// A bundle with plain trees (<c>trees.json</c>, written by the trainer with the PredictionEngine's predictions on
+/// those rows) loads without ML.NET at all; any other bundle, or one whose trees fail that check, loads ML.NET's
+/// model, checks the evaluator against a live PredictionEngine, and falls back to pooled PredictionEngines when the
+/// evaluator does not reproduce the model.
 /// </summary>
 public sealed class ScoringModel
 {
-    private readonly ObjectPool<RowScorer> _scorers;
     private readonly TreeScorer? _trees;
+    private readonly EngineScorer? _engines;
 
-    private ScoringModel(BundleManifest manifest, MLContext ml, ITransformer model)
+    private ScoringModel(BundleManifest manifest, FeatureEncoder encoder, TreeScorer? trees, EngineScorer? engines)
     {
         Manifest = manifest;
-        Encoder = new FeatureEncoder(manifest.Features);
-        var length = Encoder.Length;
-        _scorers = new DefaultObjectPool<RowScorer>(
-            new ScorerPolicy(() => RowScorer.Create(ml, model, manifest, length)),
-            maximumRetained: Environment.ProcessorCount * 4);
-        // Build one engine now: a broken model fails here, at load, not on the first request.
-        var engine = _scorers.Get();
-        string reason;
-        try
-        {
-            _trees = TreeScorer.TryCreate(model, manifest, length, out reason);
-            if (_trees is not null && !AgreesWithEngine(_trees, engine, Encoder, out reason)) _trees = null;
-        }
-        catch (Exception e)
-        {
-            // The evaluator is an optimization: whatever goes wrong building it, the model still loads on ML.NET.
-            (_trees, reason) = (null, $"tree evaluator failed to build: {e.GetType().Name}: {e.Message}");
-        }
-        _scorers.Return(engine);
-        TreeEvaluatorFallbackReason = _trees is null ? reason : null;
+        Encoder = encoder;
+        _trees = trees;
+        _engines = engines;
     }
 
     /// <summary>Whether rows are scored by the flattened tree evaluator rather than ML.NET's PredictionEngine.</summary>
     public bool UsesTreeEvaluator => _trees is not null;
 
     /// <summary>Why the tree evaluator is not used (null when it is), for hosts to log and tests to assert.</summary>
-    public string? TreeEvaluatorFallbackReason { get; }
+    public string? TreeEvaluatorFallbackReason { get; private init; }
+
+    /// <summary>Why this model needed ML.NET at load (null when its plain trees sufficed and ML.NET was not touched).</summary>
+    public string? MlNetLoadReason { get; private init; }
 
     public BundleManifest Manifest { get; }
 
     /// <summary>Per-feature contributions (TreeSHAP) when the bundle has tree covers; else null.</summary>
-    public Explaining.TreeExplainer? Explainer { get; private set; }
+    public TreeExplainer? Explainer { get; private init; }
 
     /// <summary>Why <see cref="Explainer"/> is null (null when it is not).</summary>
-    public string? ExplainerUnavailableReason { get; private set; }
+    public string? ExplainerUnavailableReason { get; private init; }
 
     /// <summary>ML.NET's feature contributions, the fallback when <see cref="Explainer"/> is null and ML.NET has them.</summary>
-    public Explaining.MlNetContributions? Contributions { get; private set; }
+    public MlNetContributions? Contributions { get; private init; }
 
     public FeatureEncoder Encoder { get; }
 
     /// <summary>Loads a bundle (see <see cref="ModelBundleFile"/>).</summary>
     public static async Task<ScoringModel> LoadAsync(Stream bundle, CancellationToken ct)
     {
-        var (manifest, modelBytes, covers) = await ModelBundleFile.ReadWithCoversAsync(bundle, ct);
-        await using (modelBytes)
+        await using var reader = await BundleReader.OpenAsync(bundle, ct);
+        var manifest = reader.Manifest;
+        var encoder = new FeatureEncoder(manifest.Features);
+        string treesReason;
+        if (reader.Trees is not { } trees) treesReason = $"the bundle has no {ModelBundleFile.TreesEntry}";
+        else if (FromTrees(trees, manifest, encoder, out treesReason) is { } scorer)
         {
-            var ml = new MLContext(seed: 0);
-            var model = ml.Model.Load(modelBytes, out _);
-            var scoring = new ScoringModel(manifest, ml, model);
-            scoring.Explainer = Explaining.TreeExplainer.TryCreate(model, manifest, covers, out var reason);
-            scoring.ExplainerUnavailableReason = scoring.Explainer is null ? reason : null;
-            if (scoring.Explainer is null)
+            var explainer = TreeExplainer.TryCreate(trees.Ensembles, manifest, reader.Covers, out var why);
+            return new ScoringModel(manifest, encoder, scorer, engines: null)
             {
-                scoring.Contributions = Explaining.MlNetContributions.TryCreate(ml, model, manifest, out var fallback);
-                if (scoring.Contributions is null) scoring.ExplainerUnavailableReason += "; " + fallback;
-            }
-            return scoring;
+                Explainer = explainer,
+                ExplainerUnavailableReason = explainer is null ? why : null,
+            };
         }
+        else treesReason = $"{ModelBundleFile.TreesEntry}: {treesReason}";
+        await using var modelBytes = await reader.ReadMlNetModelAsync(ct);
+        return LoadWithMlNet(manifest, encoder, modelBytes, reader.Covers, treesReason);
+    }
+
+    /// <summary>The evaluator of a bundle's plain trees, when it reproduces the predictions recorded with them.</summary>
+    private static TreeScorer? FromTrees(TreeModel trees, BundleManifest manifest, FeatureEncoder encoder, out string reason)
+    {
+        try
+        {
+            if (trees.Probe is not { } probe)
+            {
+                reason = "no probe of ML.NET's predictions to check the trees against";
+                return null;
+            }
+            var scorer = TreeScorer.TryCreate(trees, manifest, encoder.Length, out reason);
+            return scorer is not null && TreeProbes.Agree(scorer, encoder, probe, out reason) ? scorer : null;
+        }
+        catch (Exception e)
+        {
+            // The plain trees are an optimization: whatever is wrong with them, the model still loads on ML.NET.
+            reason = $"tree evaluator failed to build: {e.GetType().Name}: {e.Message}";
+            return null;
+        }
+    }
+
+    // Kept out of LoadAsync (and never inlined into it) so that a bundle served from its plain trees does not make
+    // the JIT load ML.NET's assemblies.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ScoringModel LoadWithMlNet(BundleManifest manifest, FeatureEncoder encoder, Stream modelBytes, TreeCovers? covers, string treesReason)
+    {
+        var ml = new Microsoft.ML.MLContext(seed: 0);
+        var model = ml.Model.Load(modelBytes, out _);
+        var engines = new EngineScorer(ml, model, manifest, encoder.Length);
+        TreeScorer? scorer = null;
+        string reason;
+        try
+        {
+            if (MlNetTrees.Read(model, manifest.Task, out reason) is { } trees
+                && (scorer = TreeScorer.TryCreate(trees, manifest, encoder.Length, out reason)) is not null
+                && !TreeProbes.Agree(scorer, encoder, TreeProbes.Record(scorer, encoder, engines.Score), out reason))
+                scorer = null;
+        }
+        catch (Exception e)
+        {
+            // The evaluator is an optimization: whatever goes wrong building it, the model still loads on ML.NET.
+            (scorer, reason) = (null, $"tree evaluator failed to build: {e.GetType().Name}: {e.Message}");
+        }
+        var ensembles = MlNetTrees.Ensembles(model, manifest.Task, out var why);
+        var explainer = ensembles is null ? null : TreeExplainer.TryCreate(ensembles, manifest, covers, out why);
+        MlNetContributions? contributions = null;
+        if (explainer is null)
+        {
+            contributions = MlNetContributions.TryCreate(ml, model, manifest, out var fallback);
+            if (contributions is null) why += "; " + fallback;
+        }
+        return new ScoringModel(manifest, encoder, scorer, scorer is null ? engines : null)
+        {
+            TreeEvaluatorFallbackReason = scorer is null ? reason : null,
+            MlNetLoadReason = treesReason,
+            Explainer = explainer,
+            Contributions = contributions,
+            ExplainerUnavailableReason = explainer is null ? why : null,
+        };
     }
 
     /// <summary>Scores one encoded row (<see cref="Encoder"/> makes them).</summary>
-    public Prediction Predict(float[] features)
-    {
-        if (_trees is { } trees) return trees.Score(features);
-        var scorer = _scorers.Get();
-        try { return scorer.Score(features); }
-        finally { _scorers.Return(scorer); }
-    }
+    public Prediction Predict(float[] features) => _trees is { } trees ? trees.Score(features) : _engines!.Score(features);
 
-    /// <summary>Scores encoded rows with one engine: cheaper than one pool round-trip per row.</summary>
+    /// <summary>Scores encoded rows (a batch walks the trees 16 rows at a time, or uses one PredictionEngine).</summary>
     public void Predict(IReadOnlyList<float[]> rows, Span<Prediction> results)
     {
-        if (_trees is { } trees)
-        {
-            trees.Score(rows, results);
-            return;
-        }
-        var scorer = _scorers.Get();
-        try
-        {
-            for (var i = 0; i < rows.Count; i++) results[i] = scorer.Score(rows[i]);
-        }
-        finally { _scorers.Return(scorer); }
-    }
-
-    /// <summary>
-    /// A guard against an ML.NET version or model variant whose semantics the evaluator does not copy: both must
-    /// give the same bits on rows built to hit split thresholds exactly, just above them, and missing values.
-    /// </summary>
-    private static bool AgreesWithEngine(TreeScorer trees, RowScorer engine, FeatureEncoder encoder, out string reason)
-    {
-        // Rows one by one, and all together as a batch (66 rows: 4 tree-major blocks of 16, then 2 alone).
-        var rows = trees.Evaluator.ProbeRows(encoder, count: 64, seed: 17).ToList();
-        var batch = new Prediction[rows.Count];
-        trees.Score(rows, batch);
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var expected = engine.Score(rows[i]);
-            if (Differs(expected, trees.Score(rows[i]), "a probe row", out reason) || Differs(expected, batch[i], "a probe row in a batch", out reason))
-                return false;
-        }
-        reason = "";
-        return true;
-    }
-
-    private static bool Differs(Prediction expected, Prediction actual, string what, out string reason)
-    {
-        if (!SameBits(expected.Value, actual.Value) || !SameBits(expected.Probability, actual.Probability) || expected.Label != actual.Label
-            || !SameProbabilities(expected.Probabilities, actual.Probabilities))
-        {
-            reason = $"tree evaluator disagrees with PredictionEngine on {what} ({actual.Label} {actual.Value} {actual.Probability} vs {expected.Label} {expected.Value} {expected.Probability})";
-            return true;
-        }
-        reason = "";
-        return false;
-    }
-
-    private static bool SameProbabilities(IReadOnlyDictionary<string, double>? expected, IReadOnlyDictionary<string, double>? actual) =>
-        expected is null ? actual is null
-            : actual is not null && expected.Count == actual.Count
-              && expected.All(e => actual.TryGetValue(e.Key, out var a) && SameBits(e.Value, a));
-
-    private static bool SameBits(double? a, double? b) =>
-        a is null ? b is null : b is not null && BitConverter.DoubleToInt64Bits(a.Value) == BitConverter.DoubleToInt64Bits(b.Value);
-
-    private sealed class ScorerPolicy(Func<RowScorer> create) : PooledObjectPolicy<RowScorer>
-    {
-        public override RowScorer Create() => create();
-
-        public override bool Return(RowScorer obj) => true;
+        if (_trees is { } trees) trees.Score(rows, results);
+        else _engines!.Score(rows, results);
     }
 }

@@ -1,8 +1,7 @@
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Microsoft.ML.Trainers.FastTree;
+using MlOps.ModelBundle.Trees;
 
 namespace MlOps.ModelBundle.Scoring;
 
@@ -106,32 +105,16 @@ internal sealed class TreeEnsembleEvaluator
     public int OutputCount => _ends.Length;
 
     /// <summary>
-    /// Flattens ensembles (one output each), or returns null with the reason when one has something this evaluator
-    /// does not reproduce exactly (categorical splits, a feature outside the vector, ML.NET internals it cannot read).
+    /// Flattens ensembles (one output each), or returns null with the reason when one is not a valid tree over the
+    /// vector (a feature outside it, a child out of range, a cycle: a corrupt <c>trees.json</c> is refused here).
     /// </summary>
-    public static TreeEnsembleEvaluator? TryCreate(IReadOnlyList<RegressionTreeEnsemble> ensembles, int vectorLength, out string reason)
+    public static TreeEnsembleEvaluator? TryCreate(IReadOnlyList<IReadOnlyList<DecisionTree>> ensembles, int vectorLength, out string reason)
     {
-        var trees = new List<RegressionTree>();
+        var trees = new List<DecisionTree>();
         var ends = new int[ensembles.Count];
         for (var e = 0; e < ensembles.Count; e++)
         {
-            var ensemble = ensembles[e];
-            // ML.NET's output ignores TreeWeights and Bias (InternalTreeEnsemble.GetOutput sums leaf values); refuse
-            // an ensemble where they would matter, so that a future ML.NET that uses them cannot silently differ.
-            if (ensemble.Bias != 0)
-            {
-                reason = $"ensemble bias {ensemble.Bias} is not supported";
-                return null;
-            }
-            foreach (var weight in ensemble.TreeWeights)
-            {
-                if (weight != 1.0)
-                {
-                    reason = $"tree weight {weight} is not supported";
-                    return null;
-                }
-            }
-            trees.AddRange(ensemble.Trees);
+            trees.AddRange(ensembles[e]);
             ends[e] = trees.Count;
         }
         if (ensembles.Count == 0)
@@ -160,58 +143,28 @@ internal sealed class TreeEnsembleEvaluator
         for (var t = 0; t < treeCount; t++)
         {
             var tree = trees[t];
-            if (tree.NumberOfNodes == 0)
+            if (tree.Problem(vectorLength) is { } problem)
             {
-                // InternalRegressionTree.GetOutput returns 0 for a tree without splits.
+                reason = $"tree {t}: {problem}";
+                return null;
+            }
+            if (tree.SplitCount == 0)
+            {
+                // A tree without splits outputs 0 (InternalRegressionTree.GetOutput).
                 roots[t] = ~leafValues.Count;
                 leafValues.Add(0);
                 continue;
             }
-            if (!TryReadDefaults(tree, out var defaults))
-            {
-                reason = "cannot read ML.NET's missing-value defaults (InternalRegressionTree.DefaultValueForMissing)";
-                return null;
-            }
-            if (defaults is not null && defaults.Length < tree.NumberOfNodes)
-            {
-                reason = $"tree {t} has {defaults.Length} missing-value defaults for {tree.NumberOfNodes} nodes";
-                return null;
-            }
             var splitBase = splitNodes.Count;
             var leafBase = leafValues.Count;
-            var splits = tree.NumberOfNodes;
-            var leaves = tree.LeafValues.Count;
-            for (var n = 0; n < splits; n++)
+            for (var n = 0; n < tree.SplitCount; n++)
             {
-                if (tree.CategoricalSplitFlags[n])
-                {
-                    reason = $"tree {t} has a categorical split";
-                    return null;
-                }
-                var feature = tree.NumericalSplitFeatureIndexes[n];
-                if (feature < 0 || feature >= vectorLength)
-                {
-                    reason = $"tree {t} splits on feature {feature}, outside the {vectorLength}-slot vector";
-                    return null;
-                }
-                int left = tree.LeftChild[n], right = tree.RightChild[n];
-                if (!ValidChild(left, splits, leaves) || !ValidChild(right, splits, leaves))
-                {
-                    reason = $"tree {t} node {n} has a child out of range";
-                    return null;
-                }
                 int Map(int child) => child >= 0 ? splitBase + child : ~(leafBase + ~child);
-                splitNodes.Add(new Node(feature, tree.NumericalSplitThresholds[n], defaults is null ? float.NaN : defaults[n], Map(left), Map(right)));
+                splitNodes.Add(new Node(tree.Feature[n], tree.Threshold[n], tree.Missing[n], Map(tree.Left[n]), Map(tree.Right[n])));
             }
             leafValues.AddRange(tree.LeafValues);
             roots[t] = splitBase;
-            // A cycle (corrupt tree) would never reach a leaf: the walk must end within as many steps as splits.
-            if (Depth(splitNodes, splitBase, splits) is not { } depth)
-            {
-                reason = $"tree {t} is not a tree (a cycle)";
-                return null;
-            }
-            depths[t] = depth;
+            depths[t] = tree.Depth() ?? 0;
         }
         // Padding trees: a zero leaf each, so every group has Lanes trees.
         for (var t = treeCount; t < roots.Length; t++)
@@ -239,44 +192,6 @@ internal sealed class TreeEnsembleEvaluator
         var order = Enumerable.Range(0, roots.Length).OrderByDescending(t => depths[t]).ThenBy(t => t).ToArray();
         reason = "";
         return new TreeEnsembleEvaluator(nodes, values, roots, order, ends, leafStart, vectorLength);
-    }
-
-    private static bool ValidChild(int child, int splits, int leaves) => child >= 0 ? child < splits : ~child < leaves;
-
-    /// <summary>Steps to the deepest leaf, or null when some path is longer than the tree has splits (a cycle).</summary>
-    private static int? Depth(List<Node> splitNodes, int root, int splits)
-    {
-        var deepest = 0;
-        var stack = new Stack<(int Node, int Depth)>();
-        stack.Push((root, 0));
-        while (stack.Count > 0)
-        {
-            var (index, depth) = stack.Pop();
-            if (index < 0)
-            {
-                deepest = Math.Max(deepest, depth);
-                continue;
-            }
-            if (depth >= splits) return null;
-            stack.Push((splitNodes[index].Left, depth + 1));
-            stack.Push((splitNodes[index].Right, depth + 1));
-        }
-        return deepest;
-    }
-
-    // The public RegressionTree does not expose DefaultValueForMissing, which decides where NaN goes; read it from
-    // the wrapped InternalRegressionTree. Null result = ML.NET keeps NaN as is (the array was absent or all zeros).
-    private static readonly FieldInfo? TreeField =
-        typeof(RegressionTreeBase).GetField("_tree", BindingFlags.Instance | BindingFlags.NonPublic);
-
-    internal static bool TryReadDefaults(RegressionTreeBase tree, out float[]? defaults)
-    {
-        defaults = null;
-        var inner = TreeField?.GetValue(tree);
-        var field = inner?.GetType().GetField("DefaultValueForMissing", BindingFlags.Instance | BindingFlags.Public);
-        if (field is null || field.FieldType != typeof(float[])) return false;
-        defaults = (float[]?)field.GetValue(inner);
-        return true;
     }
 
     /// <summary>

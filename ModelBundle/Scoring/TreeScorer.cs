@@ -1,10 +1,6 @@
 using System.Buffers;
-using Microsoft.ML;
-using Microsoft.ML.Calibrators;
-using Microsoft.ML.Data;
-using Microsoft.ML.Trainers;
-using Microsoft.ML.Trainers.LightGbm;
 using MlOps.ModelBundle.Packaging;
+using MlOps.ModelBundle.Trees;
 using MlOps.Registry.Client.Serving;
 
 namespace MlOps.ModelBundle.Scoring;
@@ -71,51 +67,30 @@ internal abstract class TreeScorer
     /// <summary>The prediction from one row's raw ensemble outputs (may overwrite them).</summary>
     private protected abstract Prediction FromOutputs(Span<float> outputs);
 
-    public static TreeScorer? TryCreate(ITransformer model, BundleManifest manifest, int vectorLength, out string reason)
+    public static TreeScorer? TryCreate(TreeModel model, BundleManifest manifest, int vectorLength, out string reason)
     {
-        if (Unwrap(model) is not { } predictor)
+        var outputs = manifest.Task == "multiclass" ? manifest.Classes?.Count ?? 0 : 1;
+        var calibrators = manifest.Task == "regression" ? 0 : outputs;
+        if (model.Ensembles.Count != outputs || model.Calibrators.Count != calibrators)
         {
-            reason = $"not a single prediction transformer on {FeatureRow.FeaturesColumn} ({model.GetType().Name})";
+            reason = $"{model.Ensembles.Count} tree ensembles and {model.Calibrators.Count} calibrators do not fit a {manifest.Task} model with {manifest.Classes?.Count ?? 0} classes";
             return null;
         }
+        // Multiclass: all classes' trees in one evaluator, walked together, grouped by depth across classes.
+        var evaluator = TreeEnsembleEvaluator.TryCreate(model.Ensembles, vectorLength, out reason);
+        if (evaluator is null) return null;
         switch (manifest.Task)
         {
-            case "regression" when predictor is LightGbmRegressionModelParameters regression:
-            {
-                var evaluator = TreeEnsembleEvaluator.TryCreate([regression.TrainedTreeEnsemble], vectorLength, out reason);
-                return evaluator is null ? null : new Regression(evaluator);
-            }
-            case "binary" when predictor is CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator> calibrated:
-            {
-                if (manifest.Classes is not { Count: 2 } classes)
-                {
-                    reason = "a binary bundle must list 2 classes";
-                    return null;
-                }
-                var evaluator = TreeEnsembleEvaluator.TryCreate([calibrated.SubModel.TrainedTreeEnsemble], vectorLength, out reason);
-                return evaluator is null ? null : new Binary(evaluator, calibrated.Calibrator, classes);
-            }
-            case "multiclass" when predictor is OneVersusAllModelParameters ova:
-                return Multiclass.TryCreate(ova, manifest, vectorLength, out reason);
+            case "regression":
+                return new Regression(evaluator);
+            case "binary" when manifest.Classes is { Count: 2 } classes:
+                return new Binary(evaluator, model.Calibrators[0], classes);
+            case "multiclass" when manifest.Classes is { Count: >= 2 } classes:
+                return new Multiclass(evaluator, model.Calibrators.ToArray(), classes);
             default:
-                reason = $"{manifest.Task} model {predictor.GetType().Name} is not supported by the tree evaluator";
+                reason = $"a {manifest.Task} bundle with {manifest.Classes?.Count ?? 0} classes is not supported by the tree evaluator";
                 return null;
         }
-    }
-
-    // MLContext.Model.Load may hand back the saved transformer itself or a one-element chain around it.
-    internal static object? Unwrap(ITransformer model)
-    {
-        if (model is TransformerChain<ITransformer> chain)
-        {
-            var parts = chain.ToList();
-            if (parts.Count != 1) return null;
-            model = parts[0];
-        }
-        return model is ISingleFeaturePredictionTransformer<object> prediction
-               && prediction.FeatureColumnName == FeatureRow.FeaturesColumn
-            ? prediction.Model
-            : null;
     }
 
     private sealed class Regression(TreeEnsembleEvaluator evaluator) : TreeScorer(evaluator)
@@ -123,44 +98,26 @@ internal abstract class TreeScorer
         private protected override Prediction FromOutputs(Span<float> outputs) => new(Value: outputs[0]);
     }
 
-    private sealed class Binary(TreeEnsembleEvaluator evaluator, PlattCalibrator calibrator, IReadOnlyList<string> classes)
+    private sealed class Binary(TreeEnsembleEvaluator evaluator, PlattSigmoid calibrator, IReadOnlyList<string> classes)
         : TreeScorer(evaluator)
     {
         private protected override Prediction FromOutputs(Span<float> outputs)
         {
             var score = outputs[0];
-            // ML.NET's own calibrator object: the same formula and float rounding as the PredictionEngine.
+            // ML.NET's formula and float rounding (the load-time probe checks it against the PredictionEngine).
             var probability = calibrator.PredictProbability(score);
             return Prediction.Binary(score, probability, classes);
         }
     }
 
-    private sealed class Multiclass(TreeEnsembleEvaluator evaluator, PlattCalibrator[] calibrators, IReadOnlyList<string> classes)
+    private sealed class Multiclass(TreeEnsembleEvaluator evaluator, PlattSigmoid[] calibrators, IReadOnlyList<string> classes)
         : TreeScorer(evaluator)
     {
-        public static Multiclass? TryCreate(OneVersusAllModelParameters ova, BundleManifest manifest, int vectorLength, out string reason)
-        {
-            if (!OneVersusAllParts.NormalizesProbabilities(ova))
-            {
-                reason = "multiclass model does not normalize per-class probabilities (raw or softmax scores)";
-                return null;
-            }
-            var perClass = OneVersusAllParts.SubModels(ova);
-            if (manifest.Classes is not { Count: >= 2 } classes || perClass.Count != classes.Count)
-            {
-                reason = $"multiclass model has {perClass.Count} calibrated LightGBM class models for {manifest.Classes?.Count ?? 0} bundle classes";
-                return null;
-            }
-            // All classes' trees in one evaluator: walked together, grouped by depth across classes.
-            var evaluator = TreeEnsembleEvaluator.TryCreate(perClass.Select(m => m.SubModel.TrainedTreeEnsemble).ToList(), vectorLength, out reason);
-            return evaluator is null ? null : new Multiclass(evaluator, perClass.Select(m => m.Calibrator).ToArray(), classes);
-        }
-
         private protected override Prediction FromOutputs(Span<float> probabilities)
         {
-            // OneVersusAllModelParameters.ImplDist: each class's calibrated probability (ML.NET's calibrator objects,
-            // as Binary), negatives and NaN left out of a double sum, negatives set to 0, each divided by the sum
-            // (as doubles, rounded to float) when it is positive.
+            // OneVersusAllModelParameters.ImplDist: each class's calibrated probability (as Binary), negatives and NaN
+            // left out of a double sum, negatives set to 0, each divided by the sum (as doubles, rounded to float)
+            // when it is positive.
             // The raw class scores come in, the probabilities replace them.
             var sum = 0.0;
             for (var k = 0; k < probabilities.Length; k++)

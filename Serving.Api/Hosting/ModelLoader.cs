@@ -77,8 +77,9 @@ public sealed class ModelLoader(RegistryClient registry, ServingTelemetry teleme
         // Likewise each outcome of this version: the error ratio is 0, not "no data", until the first error.
         telemetry.Requests.Add(0, model.OutcomeTags(Outcome.Error));
         telemetry.Requests.Add(0, model.OutcomeTags(Outcome.Invalid));
-        logger.LogInformation("Loaded {Model} v{Version} ({Alias}, sha256 {Sha256}) in {Seconds:F2} s; scorer: {Scorer}", name, version, alias, sha256, seconds,
-            scoring.UsesTreeEvaluator ? "tree evaluator" : $"ML.NET PredictionEngine ({scoring.TreeEvaluatorFallbackReason})");
+        logger.LogInformation("Loaded {Model} v{Version} ({Alias}, sha256 {Sha256}) in {Seconds:F2} s; scorer: {Scorer}; ML.NET: {MlNet}", name, version, alias, sha256, seconds,
+            scoring.UsesTreeEvaluator ? "tree evaluator" : $"ML.NET PredictionEngine ({scoring.TreeEvaluatorFallbackReason})",
+            scoring.MlNetLoadReason is { } why ? $"loaded ({why})" : "not loaded (the bundle's plain trees)");
         return model;
     }
 

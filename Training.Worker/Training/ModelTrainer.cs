@@ -9,6 +9,7 @@ using Microsoft.ML.Trainers.LightGbm;
 using MlOps.ModelBundle.Explaining;
 using MlOps.ModelBundle.Packaging;
 using MlOps.ModelBundle.Scoring;
+using MlOps.ModelBundle.Trees;
 using MlOps.Registry.Client.Datasets;
 using MlOps.Registry.Client.Jobs;
 using MlOps.Training.Worker.Telemetry;
@@ -95,10 +96,9 @@ public static class ModelTrainer
         ml.Model.Save(fitted.Model, inputSchema, mlNetModel);
         mlNetModel.Position = 0;
         using var bundle = new MemoryStream();
-        // Tree covers (training rows per node) let serving explain with exact TreeSHAP; ML.NET's saved model drops them.
-        // Counted on the fitted model in hand, so the bundle is written once.
-        var covers = TreeCovers.RecordOrThrow(fitted.Model, manifest, data.Train.Select(data.Encode));
-        await ModelBundleFile.WriteAsync(bundle, manifest, mlNetModel, ct, covers);
+        // With tree covers (training rows per node: serving explains with exact TreeSHAP; ML.NET's saved model drops
+        // them) and the plain trees (serving scores without loading ML.NET).
+        await TreeBundle.WriteAsync(bundle, manifest, mlNetModel, data.Train.Select(data.Encode), ct);
         var bytes = bundle.ToArray();
 
         return new TrainingResult(

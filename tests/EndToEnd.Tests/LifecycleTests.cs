@@ -38,6 +38,10 @@ public sealed class LifecycleTests(LiveSystem system, ITestOutputHelper output)
             Assert.Equal(expected.Count, answer.Predictions.Count);
             for (var i = 0; i < expected.Count; i++)
                 Assert.Equal(expected[i], answer.Predictions[i].Value!.Value, 1e-5);
+            // The trainer's bundle carries its plain trees: a replica serves them without mapping any ML.NET assembly.
+            var maps = await File.ReadAllLinesAsync($"/proc/{replica.ProcessId}/maps");
+            Assert.DoesNotContain(maps, line => line.Contains("/Microsoft.ML", StringComparison.Ordinal));
+            Assert.Contains(maps, line => line.Contains("/MlOps.ModelBundle.dll", StringComparison.Ordinal));
         }
     }
 

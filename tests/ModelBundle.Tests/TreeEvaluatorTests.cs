@@ -4,6 +4,7 @@ using Microsoft.ML.Trainers.LightGbm;
 using MlOps.ModelBundle.Features;
 using MlOps.ModelBundle.Packaging;
 using MlOps.ModelBundle.Scoring;
+using MlOps.ModelBundle.Trees;
 using MlOps.Registry.Client.Jobs;
 using MlOps.Registry.Client.Serving;
 using MlOps.Training.Worker.Training;
@@ -24,6 +25,8 @@ public sealed class TreeEvaluatorTests
         var (model, engine, data) = await TrainAsync("ames_housing.csv", TrainingTasks.Regression, "Sale_Price",
             new TrainerParams(NumberOfIterations: 300, LearningRate: 0.1));
         Assert.True(model.UsesTreeEvaluator, model.TreeEvaluatorFallbackReason);
+        // From the bundle's plain trees, without ML.NET: the comparison below checks them against ML.NET's model.
+        Assert.True(model.MlNetLoadReason is null, model.MlNetLoadReason);
         var checkedRows = Compare(model, engine, data);
         Assert.True(checkedRows > 5000, $"only {checkedRows} rows compared");
     }
@@ -34,6 +37,7 @@ public sealed class TreeEvaluatorTests
         var (model, engine, data) = await TrainAsync("credit_scoring.csv", TrainingTasks.Binary, "Status",
             new TrainerParams(NumberOfIterations: 100), positiveClass: "bad");
         Assert.True(model.UsesTreeEvaluator, model.TreeEvaluatorFallbackReason);
+        Assert.True(model.MlNetLoadReason is null, model.MlNetLoadReason);
         // The dataset's own empty cells must be among the rows compared.
         Assert.Contains(data.Train.Concat(data.Test), row => Enumerable.Range(0, data.Features.Count)
             .Any(f => data.Features[f].Kind == FeatureKind.Numeric && data.NumericValue(f, row) is null));
@@ -46,6 +50,7 @@ public sealed class TreeEvaluatorTests
         var (model, engine, data) = await TrainAsync("hpc_data.csv", TrainingTasks.Multiclass, "class",
             new TrainerParams(NumberOfIterations: 30));
         Assert.True(model.UsesTreeEvaluator, model.TreeEvaluatorFallbackReason);
+        Assert.True(model.MlNetLoadReason is null, model.MlNetLoadReason);
         Assert.True(data.Classes is { Count: > 2 });
         var checkedRows = Compare(model, engine, data);
         Assert.True(checkedRows > 10000, $"only {checkedRows} rows compared");
@@ -80,7 +85,68 @@ public sealed class TreeEvaluatorTests
 
         Assert.False(model.UsesTreeEvaluator);
         Assert.Contains("softmax", model.TreeEvaluatorFallbackReason);
+        Assert.Contains(ModelBundleFile.TreesEntry, model.MlNetLoadReason);
         Assert.Equal(data.Classes!.Count, model.Predict(data.Encode(data.Test[0])).Probabilities!.Count);
+    }
+
+    public static TheoryData<string, string> DamagedTrees => new()
+    {
+        // Every leaf of the first tree moved: every row's score moves, so the probe must notice.
+        { "leaves", "disagrees with PredictionEngine" },
+        // A child pointing past the tree's splits: refused before any row is scored.
+        { "child", "child out of range" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DamagedTrees))]
+    public async Task A_bundle_whose_plain_trees_are_damaged_loads_on_ml_net_says_why_and_still_matches_it(string damage, string reason)
+    {
+        var (trained, engine, data) = await TrainAsync("credit_scoring.csv", TrainingTasks.Binary, "Status",
+            new TrainerParams(NumberOfIterations: 20), positiveClass: "bad");
+        Assert.True(trained.MlNetLoadReason is null, trained.MlNetLoadReason);
+        var bundle = await RewriteTreesAsync(data, trees =>
+        {
+            var first = trees.Ensembles[0][0];
+            var damaged = damage == "leaves"
+                ? first with { LeafValues = first.LeafValues.Select(v => v + 1).ToArray() }
+                : first with { Left = [first.SplitCount, .. first.Left[1..]] };
+            return trees with { Ensembles = [[damaged, .. trees.Ensembles[0].Skip(1)]] };
+        });
+
+        var model = await ScoringModel.LoadAsync(bundle, CancellationToken.None);
+
+        Assert.Contains(reason, model.MlNetLoadReason);
+        // The evaluator is then built from ML.NET's own model and checked against a live PredictionEngine.
+        Assert.True(model.UsesTreeEvaluator, model.TreeEvaluatorFallbackReason);
+        Compare(model, engine, data);
+    }
+
+    [Fact]
+    public async Task A_bundle_from_before_plain_trees_loads_on_ml_net_with_the_evaluator_and_explainer()
+    {
+        var (_, engine, data) = await TrainAsync("credit_scoring.csv", TrainingTasks.Binary, "Status",
+            new TrainerParams(NumberOfIterations: 20), positiveClass: "bad");
+        var bundle = await RewriteTreesAsync(data, _ => null);
+
+        var model = await ScoringModel.LoadAsync(bundle, CancellationToken.None);
+
+        Assert.Contains($"no {ModelBundleFile.TreesEntry}", model.MlNetLoadReason);
+        Assert.True(model.UsesTreeEvaluator, model.TreeEvaluatorFallbackReason);
+        Assert.True(model.Explainer is not null, model.ExplainerUnavailableReason);
+        Compare(model, engine, data);
+    }
+
+    /// <summary>The credit model's bundle as the trainer wrote it, with its plain trees replaced (null: left out).</summary>
+    private static async Task<MemoryStream> RewriteTreesAsync(TrainingData data, Func<TreeModel, TreeModel?> change)
+    {
+        var result = await ModelTrainer.TrainAsync(data, LightGbmSettings.From(new TrainerParams(NumberOfIterations: 20)), CancellationToken.None);
+        await using var reader = await BundleReader.OpenAsync(new MemoryStream(result.Bundle), CancellationToken.None);
+        Assert.NotNull(reader.Trees);
+        await using var modelBytes = await reader.ReadMlNetModelAsync(CancellationToken.None);
+        var bundle = new MemoryStream();
+        await ModelBundleFile.WriteAsync(bundle, reader.Manifest, modelBytes, CancellationToken.None, reader.Covers, change(reader.Trees));
+        bundle.Position = 0;
+        return bundle;
     }
 
     private sealed class LabeledRow

@@ -8,6 +8,7 @@ using MlOps.ModelBundle.Explaining;
 using MlOps.ModelBundle.Features;
 using MlOps.ModelBundle.Packaging;
 using MlOps.ModelBundle.Scoring;
+using MlOps.ModelBundle.Trees;
 using MlOps.Registry.Client.Jobs;
 using MlOps.Training.Worker.Training;
 
@@ -113,7 +114,7 @@ public sealed class TreeExplainerTests
         var spec = Spec("hpc_data.csv", TrainingTasks.Multiclass, "class", new TrainerParams(NumberOfIterations: 5), null, null);
         var data = await PrepareAsync(spec, "hpc_data.csv");
         var result = await ModelTrainer.TrainAsync(data, LightGbmSettings.From(spec.Trainer!), CancellationToken.None);
-        var recounted = await TreeCovers.AddToBundleAsync(result.Bundle, data.Train.Select(data.Encode), CancellationToken.None);
+        var recounted = await TreeBundle.RewriteAsync(result.Bundle, data.Train.Select(data.Encode), CancellationToken.None);
         Assert.Equal(result.Bundle, recounted);
         using var bytes = new MemoryStream(result.Bundle);
         Assert.NotNull((await ScoringModel.LoadAsync(bytes, CancellationToken.None)).Explainer);
@@ -190,7 +191,7 @@ public sealed class TreeExplainerTests
         var table = await CsvTable.ReadAsync(csv, CancellationToken.None);
         return TrainingData.Prepare(spec, table, null);
     }
-
+    /// <summary>Trains with the worker's trainer, whose bundle has the covers counted on the training rows.</summary>
     /// <summary>Trains with the worker's trainer and adds the covers counted on the training rows, as the trainer would.</summary>
     private static async Task<(ScoringModel Model, TrainingData Data, object Predictor)> TrainAsync(
         string dataset, string task, string label, TrainerParams trainer, string? positive = null, IReadOnlyList<string>? features = null)
@@ -198,7 +199,7 @@ public sealed class TreeExplainerTests
         var spec = Spec(dataset, task, label, trainer, positive, features);
         var data = await PrepareAsync(spec, dataset);
         var result = await ModelTrainer.TrainAsync(data, LightGbmSettings.From(trainer), CancellationToken.None);
-        var bundle = await TreeCovers.AddToBundleAsync(result.Bundle, data.Train.Select(data.Encode), CancellationToken.None);
+        var bundle = result.Bundle;
         using var stream = new MemoryStream(bundle);
         var model = await ScoringModel.LoadAsync(stream, CancellationToken.None);
         Assert.True(model.UsesTreeEvaluator, model.TreeEvaluatorFallbackReason);

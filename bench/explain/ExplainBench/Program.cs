@@ -1,6 +1,6 @@
 // ExplainBench [DATASETS_FOLDER] [ROUNDS]
-// Trains three models with Training.Worker's ModelTrainer (80/20 split, seed 42), adds their tree covers (timed: what
-// the trainer would spend), and prints us/row, single-threaded after a warm-up, for explaining each test row with
+// Trains three models with Training.Worker's ModelTrainer (80/20 split, seed 42), rewrites their bundles as the trainer
+// writes them (timed: tree covers, plain trees and their probe), and prints us/row, single-threaded after a warm-up, for explaining each test row with
 // exact TreeSHAP (ModelBundle's TreeExplainer) next to predicting it (ScoringModel's tree evaluator). Before timing
 // it checks that base value + contributions equal the raw score to 1e-6 on every test row.
 // - Ames regression on Sale_Price, 300 iterations, learning rate 0.1, 31 leaves (the serving and scoring benches' model);
@@ -9,6 +9,7 @@
 using System.Diagnostics;
 using MlOps.ModelBundle.Explaining;
 using MlOps.ModelBundle.Scoring;
+using MlOps.ModelBundle.Trees;
 using MlOps.Registry.Client.Jobs;
 using MlOps.Training.Worker.Training;
 
@@ -33,7 +34,7 @@ async Task BenchAsync(string name, string dataset, string task, string label, st
     var result = await ModelTrainer.TrainAsync(data, LightGbmSettings.From(trainer), CancellationToken.None);
 
     var coversClock = Stopwatch.StartNew();
-    var bundle = await TreeCovers.AddToBundleAsync(result.Bundle, data.Train.Select(data.Encode), CancellationToken.None);
+    var bundle = await TreeBundle.RewriteAsync(result.Bundle, data.Train.Select(data.Encode), CancellationToken.None);
     var coversMs = coversClock.Elapsed.TotalMilliseconds;
     var model = await ScoringModel.LoadAsync(new MemoryStream(bundle), CancellationToken.None);
     var explainer = model.Explainer ?? throw new InvalidOperationException(model.ExplainerUnavailableReason);
@@ -64,7 +65,7 @@ async Task BenchAsync(string name, string dataset, string task, string label, st
     var explainUs = Time(row => explainer.Explain(row, raw, phi), rounds);
     var predictUs = Time(row => model.Predict(row), rounds * 20);
     Console.WriteLine($"{name}: {rows.Length} test rows, {data.Train.Length} training rows, {model.Encoder.Columns.Count} input columns ({model.Encoder.Length} slots)");
-    Console.WriteLine($"  covers counted and bundle rewritten  {coversMs,9:F0} ms");
+    Console.WriteLine($"  covers, trees, probe; bundle written {coversMs,9:F0} ms");
     Console.WriteLine($"  predict (tree evaluator)             {predictUs,9:F2} us/row");
     Console.WriteLine($"  explain (TreeSHAP, all outputs)      {explainUs,9:F2} us/row  ({explainUs / predictUs:F0}x predict)");
 }

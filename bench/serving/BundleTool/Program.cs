@@ -33,7 +33,8 @@ await using (var csv = File.OpenRead(csvPath))
 // The offline prediction for the peers' sample row, encoded by the bundle's own encoder.
 await using var bundle = File.OpenRead(Path.Combine(outDir, "model.bundle.zip"));
 var model = await ScoringModel.LoadAsync(bundle, CancellationToken.None);
-Console.WriteLine(model.UsesTreeEvaluator ? "scoring: tree evaluator" : $"scoring: PredictionEngine ({model.TreeEvaluatorFallbackReason})");
+Console.WriteLine((model.UsesTreeEvaluator ? "scoring: tree evaluator" : $"scoring: PredictionEngine ({model.TreeEvaluatorFallbackReason})")
+    + (model.MlNetLoadReason is { } why ? $"; ML.NET loaded ({why})" : "; ML.NET not loaded (the bundle's plain trees)"));
 var features = JsonDocument.Parse(await File.ReadAllTextAsync(samplePath)).RootElement.GetProperty("features");
 var vector = new float[model.Encoder.Length];
 model.Encoder.Reset(vector);

@@ -5,6 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlOps.ModelBundle.Explaining;
 using MlOps.ModelBundle.Scoring;
+using MlOps.ModelBundle.Trees;
 using MlOps.Registry.Client;
 using MlOps.Registry.Client.Jobs;
 using MlOps.Registry.Client.Serving;
@@ -222,7 +223,7 @@ public sealed class ExplainTests(TrainedModels models) : IAsyncLifetime
             : Path.Combine(TestServices.RepoRoot(), "samples", "datasets");
         await using var csv = File.OpenRead(Path.Combine(folder, dataset));
         var data = TrainingData.Prepare(spec, await CsvTable.ReadAsync(csv, CancellationToken.None), null);
-        var bundle = await TreeCovers.AddToBundleAsync(model.Bytes, data.Train.Select(data.Encode), CancellationToken.None);
+        var bundle = await TreeBundle.RewriteAsync(model.Bytes, data.Train.Select(data.Encode), CancellationToken.None);
         var path = Path.Combine(Path.GetTempPath(), $"explain-test-{Guid.NewGuid():N}.zip");
         await File.WriteAllBytesAsync(path, bundle);
         using var stream = new MemoryStream(bundle);

@@ -1,0 +1,60 @@
+using MlOps.ModelBundle.Features;
+using MlOps.ModelBundle.Trees;
+using MlOps.Registry.Client.Serving;
+
+namespace MlOps.ModelBundle.Scoring;
+
+/// <summary>
+/// The guard in front of the tree evaluator, against an ML.NET version or model variant whose semantics it does not
+/// copy (or a damaged <c>trees.json</c>): ML.NET's PredictionEngine and the evaluator must give the same bits on rows
+/// built to hit split thresholds exactly, one float step either side of them, and missing values
+/// (<see cref="TreeEnsembleEvaluator.ProbeRows"/>), each row alone and all of them as one batch.
+/// </summary>
+internal static class TreeProbes
+{
+    private const int Count = 64, Seed = 17;
+
+    /// <summary>The engine's predictions on the probe rows of <paramref name="trees"/> (66 rows: 4 blocks of 16 and 2 alone in a batch).</summary>
+    public static TreeProbe Record(TreeScorer trees, FeatureEncoder encoder, Func<float[], Prediction> engine) =>
+        new(Seed, Count, trees.Evaluator.ProbeRows(encoder, Count, Seed).Select(engine).ToList());
+
+    public static bool Agree(TreeScorer trees, FeatureEncoder encoder, TreeProbe probe, out string reason)
+    {
+        var rows = trees.Evaluator.ProbeRows(encoder, probe.Count, probe.Seed).ToList();
+        if (rows.Count != probe.Expected.Count)
+        {
+            reason = $"the probe has {probe.Expected.Count} predictions for {rows.Count} rows";
+            return false;
+        }
+        var batch = new Prediction[rows.Count];
+        trees.Score(rows, batch);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var expected = probe.Expected[i];
+            if (Differs(expected, trees.Score(rows[i]), "a probe row", out reason) || Differs(expected, batch[i], "a probe row in a batch", out reason))
+                return false;
+        }
+        reason = "";
+        return true;
+    }
+
+    private static bool Differs(Prediction expected, Prediction actual, string what, out string reason)
+    {
+        if (!SameBits(expected.Value, actual.Value) || !SameBits(expected.Probability, actual.Probability) || expected.Label != actual.Label
+            || !SameProbabilities(expected.Probabilities, actual.Probabilities))
+        {
+            reason = $"tree evaluator disagrees with PredictionEngine on {what} ({actual.Label} {actual.Value} {actual.Probability} vs {expected.Label} {expected.Value} {expected.Probability})";
+            return true;
+        }
+        reason = "";
+        return false;
+    }
+
+    private static bool SameProbabilities(IReadOnlyDictionary<string, double>? expected, IReadOnlyDictionary<string, double>? actual) =>
+        expected is null ? actual is null
+            : actual is not null && expected.Count == actual.Count
+              && expected.All(e => actual.TryGetValue(e.Key, out var a) && SameBits(e.Value, a));
+
+    private static bool SameBits(double? a, double? b) =>
+        a is null ? b is null : b is not null && BitConverter.DoubleToInt64Bits(a.Value) == BitConverter.DoubleToInt64Bits(b.Value);
+}
