@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -28,7 +27,7 @@ public sealed class FeedbackAuthorizer(RegistryClient registry, IOptions<Feedbac
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= "Bearer ".Length)
             return Unauthorized();
         var key = header["Bearer ".Length..].Trim();
-        var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        var digest = Convert.ToHexStringLower(Hosting.Sha256.HashData(Encoding.UTF8.GetBytes(key)));
         KeyInfo? info;
         if (_cache.TryGetValue(digest, out var cached) && cached.Until > DateTime.UtcNow) info = cached.Info;
         else

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using MlOps.ModelBundle.Scoring;
 using MlOps.Registry.Client;
@@ -92,12 +91,12 @@ public sealed class ModelLoader(RegistryClient registry, ServingTelemetry teleme
 
     private static async Task<string> CopyHashingAsync(Stream source, Stream destination, CancellationToken ct)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var hash = new Sha256();
         var buffer = new byte[81920];
         int read;
         while ((read = await source.ReadAsync(buffer, ct)) > 0)
         {
-            hash.AppendData(buffer, 0, read);
+            hash.AppendData(buffer.AsSpan(0, read));
             await destination.WriteAsync(buffer.AsMemory(0, read), ct);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
