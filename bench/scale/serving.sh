@@ -34,6 +34,8 @@ PEERS_DIR="${PEERS_DIR:-$REPO/../shared/bench/peers}"
 DATASET="${DATASET:-$REPO/../shared/datasets/ames_housing.csv}"
 SERVER_ENV="${SERVER_ENV-$(/usr/bin/python3 -c 'import re, sys; print(" ".join(f"{n}={v}" for n, v in re.findall(r"<ContainerEnvironmentVariable Include=\"([^\"]+)\" Value=\"([^\"]*)\"", open(sys.argv[1]).read())))' "$REPO/Serving.Api/Serving.Api.csproj")}"
 mkdir -p "$OUT_DIR"
+# Absolute: the server runs from its build folder, with its content root given under OUT_DIR.
+OUT_DIR="$(cd "$OUT_DIR" && pwd)"
 command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 2; }
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 
