@@ -59,9 +59,22 @@ internal sealed class ExplainTree
         reason = "";
         // A tree without splits outputs 0, whatever leaf value it was given (InternalRegressionTree.GetOutput).
         if (tree.SplitCount == 0) return new ExplainTree([], [], [], [], [], [], [0], 0);
+        var depth = tree.Depth() ?? 0;
+        if (depth > MaxDepth)
+        {
+            reason = $"a tree {depth} splits deep, more than the {MaxDepth} TreeSHAP recurses through";
+            return null;
+        }
         var column = tree.Feature.Select(encoder.ColumnOfSlot).ToArray();
-        return new ExplainTree(tree.Feature, column, tree.Threshold, tree.Missing, tree.Left, tree.Right, tree.LeafValues, tree.Depth() ?? 0);
+        return new ExplainTree(tree.Feature, column, tree.Threshold, tree.Missing, tree.Left, tree.Right, tree.LeafValues, depth);
     }
+
+    /// <summary>
+    /// TreeShap and the cover sums recurse once per level, and TreeShap's path arrays grow with depth squared: a
+    /// bound far above LightGBM's trees here (31 leaves: at most 30 deep) keeps a chain-shaped tree from overflowing
+    /// the stack.
+    /// </summary>
+    public const int MaxDepth = 1024;
 
     /// <summary>The child a row goes to from split <paramref name="node"/>, and the other one.</summary>
     public (int Hot, int Cold) Children(ReadOnlySpan<float> row, int node)

@@ -11,12 +11,13 @@ public sealed class BundleReader : IAsyncDisposable
 {
     private readonly ZipArchive _archive;
 
-    private BundleReader(ZipArchive archive, BundleManifest manifest, Explaining.TreeCovers? covers, Trees.TreeModel? trees)
+    private BundleReader(ZipArchive archive, BundleManifest manifest, Explaining.TreeCovers? covers, Trees.TreeModel? trees, string? treesError)
     {
         _archive = archive;
         Manifest = manifest;
         Covers = covers;
         Trees = trees;
+        TreesError = treesError;
     }
 
     public BundleManifest Manifest { get; }
@@ -26,6 +27,12 @@ public sealed class BundleReader : IAsyncDisposable
 
     /// <summary>The model as plain trees (null in bundles from before them, and for models the evaluator does not reproduce).</summary>
     public Trees.TreeModel? Trees { get; }
+
+    /// <summary>
+    /// Why <see cref="Trees"/> is null although the bundle has the entry (it does not parse). Not an error of the
+    /// bundle: the plain trees are an optimization, and the model loads on ML.NET without them.
+    /// </summary>
+    public string? TreesError { get; }
 
     public static async Task<BundleReader> OpenAsync(Stream source, CancellationToken ct)
     {
@@ -38,8 +45,17 @@ public sealed class BundleReader : IAsyncDisposable
                 throw new InvalidDataException($"Model bundle format {manifest.FormatVersion} is not supported (expected {BundleManifest.CurrentFormatVersion}).");
             if (archive.GetEntry(ModelBundleFile.ModelEntry) is null) throw new InvalidDataException($"Model bundle has no {ModelBundleFile.ModelEntry}.");
             var covers = await ReadJsonAsync<Explaining.TreeCovers>(archive, ModelBundleFile.CoversEntry, ModelBundleFile.CompactJson, ct);
-            var trees = await ReadJsonAsync<Trees.TreeModel>(archive, ModelBundleFile.TreesEntry, ModelBundleFile.CompactJson, ct);
-            return new BundleReader(archive, manifest, covers, trees);
+            Trees.TreeModel? trees = null;
+            string? treesError = null;
+            try
+            {
+                trees = await ReadJsonAsync<Trees.TreeModel>(archive, ModelBundleFile.TreesEntry, ModelBundleFile.CompactJson, ct);
+            }
+            catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
+            {
+                treesError = $"{ModelBundleFile.TreesEntry} does not parse: {e.Message}";
+            }
+            return new BundleReader(archive, manifest, covers, trees, treesError);
         }
         catch
         {

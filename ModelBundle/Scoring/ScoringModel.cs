@@ -58,20 +58,28 @@ public sealed class ScoringModel
         var manifest = reader.Manifest;
         var encoder = new FeatureEncoder(manifest.Features);
         string treesReason;
-        if (reader.Trees is not { } trees) treesReason = $"the bundle has no {ModelBundleFile.TreesEntry}";
+        if (reader.Trees is not { } trees) treesReason = reader.TreesError ?? $"the bundle has no {ModelBundleFile.TreesEntry}";
         else if (FromTrees(trees, manifest, encoder, out treesReason) is { } scorer)
         {
             var explainer = TreeExplainer.TryCreate(trees.Ensembles, manifest, reader.Covers, out var why);
-            return new ScoringModel(manifest, encoder, scorer, engines: null)
+            // Without TreeSHAP, regression and binary models still explain with ML.NET's contributions: load it.
+            if (explainer is not null || !MlNetHasContributions(manifest.Task))
             {
-                Explainer = explainer,
-                ExplainerUnavailableReason = explainer is null ? why : null,
-            };
+                return new ScoringModel(manifest, encoder, scorer, engines: null)
+                {
+                    Explainer = explainer,
+                    ExplainerUnavailableReason = explainer is null ? why : null,
+                };
+            }
+            treesReason = $"no TreeSHAP explainer ({why}), and ML.NET's contributions need ML.NET";
         }
         else treesReason = $"{ModelBundleFile.TreesEntry}: {treesReason}";
         await using var modelBytes = await reader.ReadMlNetModelAsync(ct);
         return LoadWithMlNet(manifest, encoder, modelBytes, reader.Covers, treesReason);
     }
+
+    // What MlNetContributions can explain (not one-versus-all multiclass), known without loading its ML.NET types.
+    private static bool MlNetHasContributions(string task) => task is "regression" or "binary";
 
     /// <summary>The evaluator of a bundle's plain trees, when it reproduces the predictions recorded with them.</summary>
     private static TreeScorer? FromTrees(TreeModel trees, BundleManifest manifest, FeatureEncoder encoder, out string reason)

@@ -20,12 +20,13 @@ internal static class TreeProbes
 
     public static bool Agree(TreeScorer trees, FeatureEncoder encoder, TreeProbe probe, out string reason)
     {
-        var rows = trees.Evaluator.ProbeRows(encoder, probe.Count, probe.Seed).ToList();
-        if (rows.Count != probe.Expected.Count)
+        // The row count comes from the bundle: checked against the predictions it holds before any row is made.
+        if (probe.Count < 0 || probe.Expected.Count != probe.Count + 2)
         {
-            reason = $"the probe has {probe.Expected.Count} predictions for {rows.Count} rows";
+            reason = $"the probe has {probe.Expected.Count} predictions for {probe.Count} + 2 rows";
             return false;
         }
+        var rows = trees.Evaluator.ProbeRows(encoder, probe.Count, probe.Seed).ToList();
         var batch = new Prediction[rows.Count];
         trees.Score(rows, batch);
         for (var i = 0; i < rows.Count; i++)

@@ -10,26 +10,45 @@ public sealed record DecisionTree(int[] Feature, float[] Threshold, float[] Miss
 {
     public int SplitCount => Feature.Length;
 
-    /// <summary>Null when the arrays do not make a tree over a vector of <paramref name="vectorLength"/> slots; else the reason.</summary>
+    /// <summary>
+    /// Null when the arrays make a binary tree over a vector of <paramref name="vectorLength"/> slots (split 0 the
+    /// root, every other split and every leaf the child of exactly one split, all reachable); else what is wrong.
+    /// A <c>trees.json</c> is data from outside the process: checked in time linear in its size, before any walk.
+    /// </summary>
     public string? Problem(int vectorLength)
     {
+        if (Feature is null || Threshold is null || Missing is null || Left is null || Right is null || LeafValues is null)
+            return "a missing array";
         var splits = Feature.Length;
         if (Threshold.Length != splits || Missing.Length != splits || Left.Length != splits || Right.Length != splits)
             return "split arrays of different lengths";
-        if (LeafValues.Length == 0) return "no leaf";
+        if (LeafValues.Length != splits + 1) return $"{LeafValues.Length} leaves for {splits} splits";
+        var parents = new int[splits];
+        var leafParents = new int[LeafValues.Length];
         for (var n = 0; n < splits; n++)
         {
             if (Feature[n] < 0 || Feature[n] >= vectorLength) return $"a split on slot {Feature[n]}, outside the {vectorLength}-slot vector";
-            if (!ValidChild(Left[n], splits) || !ValidChild(Right[n], splits)) return $"node {n} has a child out of range";
+            foreach (var child in (ReadOnlySpan<int>)[Left[n], Right[n]])
+            {
+                if (child >= splits || ~child >= LeafValues.Length) return $"node {n} has a child out of range";
+                if (child == 0) return "the root is a child";
+                if ((child > 0 ? ++parents[child] : ++leafParents[~child]) > 1) return "a node with two parents";
+            }
         }
-        return splits > 0 && Depth() is null ? "not a tree (a cycle)" : null;
+        // Every child has one parent and the counts add up (2 x splits children); a split never reached from the
+        // root would sit in a cycle of its own.
+        return Depth() is null ? "splits not reachable from the root" : null;
     }
 
-    /// <summary>Splits on the longest root-to-leaf path, or null when some path is longer than the tree has splits (a cycle).</summary>
+    /// <summary>
+    /// Splits on the longest root-to-leaf path; null when some split is not reached from the root. Linear in the
+    /// tree's size once <see cref="Problem"/> has passed (call it after).
+    /// </summary>
     public int? Depth()
     {
         if (Feature.Length == 0) return 0;
         var deepest = 0;
+        var visited = 0;
         var stack = new Stack<(int Node, int Depth)>();
         stack.Push((0, 0));
         while (stack.Count > 0)
@@ -40,12 +59,11 @@ public sealed record DecisionTree(int[] Feature, float[] Threshold, float[] Miss
                 deepest = Math.Max(deepest, depth);
                 continue;
             }
-            if (depth >= Feature.Length) return null;
+            // A corrupt tree walked before Problem (which calls this last) could loop: stop at the split count.
+            if (++visited > Feature.Length) return null;
             stack.Push((Left[node], depth + 1));
             stack.Push((Right[node], depth + 1));
         }
-        return deepest;
+        return visited == Feature.Length ? deepest : null;
     }
-
-    private bool ValidChild(int child, int splits) => child >= 0 ? child < splits : ~child < LeafValues.Length;
 }

@@ -35,9 +35,9 @@ public static class MlNetTrees
                 reason = $"ensemble bias {ensemble.Bias} is not supported";
                 return null;
             }
-            if (ensemble.TreeWeights.FirstOrDefault(w => w != 1.0) is var weight and not 0)
+            if (ensemble.TreeWeights.Any(w => w != 1.0))
             {
-                reason = $"tree weight {weight} is not supported";
+                reason = $"tree weight {ensemble.TreeWeights.First(w => w != 1.0)} is not supported";
                 return null;
             }
             var trees = new List<DecisionTree>(ensemble.Trees.Count);

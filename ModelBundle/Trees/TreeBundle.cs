@@ -16,9 +16,10 @@ public static class TreeBundle
     /// <summary>
     /// Writes the bundle of a saved ML.NET model (<paramref name="mlNetModel"/>, what MLContext.Model.Save wrote),
     /// with covers counted on <paramref name="trainingRows"/> (the encoded rows LightGBM was trained on). Throws when
-    /// the model has no trees.
+    /// the model has no trees. Returns null when the bundle has its plain trees, else why not (serving will load
+    /// ML.NET for it).
     /// </summary>
-    public static async Task WriteAsync(Stream destination, BundleManifest manifest, Stream mlNetModel, IEnumerable<float[]> trainingRows, CancellationToken ct)
+    public static async Task<string?> WriteAsync(Stream destination, BundleManifest manifest, Stream mlNetModel, IEnumerable<float[]> trainingRows, CancellationToken ct)
     {
         var start = mlNetModel.Position;
         var ml = new MLContext(seed: 0);
@@ -27,7 +28,9 @@ public static class TreeBundle
         var ensembles = MlNetTrees.Ensembles(model, manifest.Task, out var reason)
             ?? throw new InvalidOperationException($"No tree covers for this model: {reason}.");
         var covers = TreeCovers.Record(ensembles, manifest, trainingRows);
-        await ModelBundleFile.WriteAsync(destination, manifest, mlNetModel, ct, covers, WithProbe(ml, model, manifest));
+        var trees = WithProbe(ml, model, manifest, out var omitted);
+        await ModelBundleFile.WriteAsync(destination, manifest, mlNetModel, ct, covers, trees);
+        return trees is null ? omitted : null;
     }
 
     /// <summary>A bundle rewritten as the trainer writes it, from its own manifest and model (tests and benches).</summary>
@@ -43,15 +46,24 @@ public static class TreeBundle
         }
     }
 
-    /// <summary>The model's plain trees with the probe, or null when the evaluator does not reproduce the model.</summary>
-    private static TreeModel? WithProbe(MLContext ml, ITransformer model, BundleManifest manifest)
+    /// <summary>The model's plain trees with the probe, or null with the reason when the evaluator does not reproduce the model.</summary>
+    private static TreeModel? WithProbe(MLContext ml, ITransformer model, BundleManifest manifest, out string reason)
     {
-        if (MlNetTrees.Read(model, manifest.Task, out _) is not { } trees) return null;
-        var encoder = new FeatureEncoder(manifest.Features);
-        if (TreeScorer.TryCreate(trees, manifest, encoder.Length, out _) is not { } scorer) return null;
-        var engine = RowScorer.Create(ml, model, manifest, encoder.Length);
-        var probe = TreeProbes.Record(scorer, encoder, engine.Score);
-        // Serving checks the probe anyway; trees that already disagree here would only be a detour before ML.NET.
-        return TreeProbes.Agree(scorer, encoder, probe, out _) ? trees with { Probe = probe } : null;
+        try
+        {
+            if (MlNetTrees.Read(model, manifest.Task, out reason) is not { } trees) return null;
+            var encoder = new FeatureEncoder(manifest.Features);
+            if (TreeScorer.TryCreate(trees, manifest, encoder.Length, out reason) is not { } scorer) return null;
+            var engine = RowScorer.Create(ml, model, manifest, encoder.Length);
+            var probe = TreeProbes.Record(scorer, encoder, engine.Score);
+            // Serving checks the probe anyway; trees that already disagree here would only be a detour before ML.NET.
+            return TreeProbes.Agree(scorer, encoder, probe, out reason) ? trees with { Probe = probe } : null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The plain trees are an optimization: without them the bundle is still complete, served on ML.NET.
+            reason = $"the plain trees failed to build: {e.GetType().Name}: {e.Message}";
+            return null;
+        }
     }
 }

@@ -158,7 +158,12 @@ public sealed class JobRunner(
 
         ModelVersion? version = null;
         GateDecision? decision = null;
-        var tags = new Dictionary<string, string> { ["model.sha256"] = result.Sha256 };
+        var tags = new Dictionary<string, string>
+        {
+            ["model.sha256"] = result.Sha256,
+            // Whether serving can score this model without loading ML.NET (docs/serving-api.md, trees.json).
+            ["model.plain_trees"] = result.WithoutPlainTrees is { } why ? "no: " + why : "yes",
+        };
         if (resolved.Register is { } register)
         {
             using (var upload = TrainingTelemetry.Source.StartActivity(TrainingTelemetry.BundleUpload))

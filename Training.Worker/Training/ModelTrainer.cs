@@ -98,7 +98,7 @@ public static class ModelTrainer
         using var bundle = new MemoryStream();
         // With tree covers (training rows per node: serving explains with exact TreeSHAP; ML.NET's saved model drops
         // them) and the plain trees (serving scores without loading ML.NET).
-        await TreeBundle.WriteAsync(bundle, manifest, mlNetModel, data.Train.Select(data.Encode), ct);
+        var withoutPlainTrees = await TreeBundle.WriteAsync(bundle, manifest, mlNetModel, data.Train.Select(data.Encode), ct);
         var bytes = bundle.ToArray();
 
         return new TrainingResult(
@@ -115,6 +115,7 @@ public static class ModelTrainer
             TrainingTime: trainingTime)
         {
             FitTime = fitTime,
+            WithoutPlainTrees = withoutPlainTrees,
         };
     }
 

@@ -28,6 +28,9 @@ public sealed record TrainingResult(
     /// <summary>LightGBM's fit alone (IDataView to trained model), the span a benchmark against another library compares.</summary>
     public TimeSpan FitTime { get; init; }
 
+    /// <summary>Null when the bundle carries its plain trees (serving needs no ML.NET); else why it does not.</summary>
+    public string? WithoutPlainTrees { get; init; }
+
     /// <summary>The model's input columns as the registry records them on the version.</summary>
     public IReadOnlyList<FeatureSchema> InputSchema() =>
         Manifest.Features.Select(f => new FeatureSchema(f.Name,

@@ -1,7 +1,12 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using MlOps.EndToEnd.Tests.Infrastructure;
+using MlOps.ModelBundle.Explaining;
 using MlOps.ModelBundle.Features;
 using MlOps.ModelBundle.Scoring;
+using MlOps.Registry.Client;
 using MlOps.Registry.Client.Jobs;
+using MlOps.Registry.Client.Serving;
 using Xunit.Abstractions;
 
 namespace MlOps.EndToEnd.Tests;
@@ -38,7 +43,13 @@ public sealed class LifecycleTests(LiveSystem system, ITestOutputHelper output)
             Assert.Equal(expected.Count, answer.Predictions.Count);
             for (var i = 0; i < expected.Count; i++)
                 Assert.Equal(expected[i], answer.Predictions[i].Value!.Value, 1e-5);
-            // The trainer's bundle carries its plain trees: a replica serves them without mapping any ML.NET assembly.
+            // The trainer's bundle carries its plain trees: a replica predicts and explains (TreeSHAP) with them
+            // without mapping any ML.NET assembly.
+            using var explain = await http.PostAsync($"v1/models/{LiveSystem.ModelName}/explain",
+                JsonContent.Create(new JsonObject { ["features"] = jsonRows[0].DeepClone() }));
+            Assert.True(explain.IsSuccessStatusCode, await explain.Content.ReadAsStringAsync());
+            var explained = await explain.Content.ReadFromJsonAsync<ExplainResponse>(RegistryJson.Options);
+            Assert.Equal(TreeExplainer.Method, explained!.Method);
             var maps = await File.ReadAllLinesAsync($"/proc/{replica.ProcessId}/maps");
             Assert.DoesNotContain(maps, line => line.Contains("/Microsoft.ML", StringComparison.Ordinal));
             Assert.Contains(maps, line => line.Contains("/MlOps.ModelBundle.dll", StringComparison.Ordinal));

@@ -61,6 +61,8 @@ public sealed class WorkerQualityTests(RegistryFixture registry) : IClassFixture
             Assert.True(run.Params.ContainsKey("numberOfIterations"));
             Assert.Equal("promoted", run.Tags["gate.decision"]);
             Assert.Equal("no-holder", run.Tags["gate.mode"]);
+            // Every task's bundle carries its plain trees: serving scores it without loading ML.NET.
+            Assert.Equal("yes", run.Tags["model.plain_trees"]);
             Assert.Equal(version.Metrics[metric], run.Metrics[metric], 1e-12);
             Assert.Contains(run.Metrics.Keys, k => k.StartsWith(MetricNames.ImportancePrefix, StringComparison.Ordinal));
         }
