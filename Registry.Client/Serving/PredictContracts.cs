@@ -29,13 +29,20 @@ public sealed record PredictResponse(
     /// <summary>One id per row, in row order (issue 14): what feedback names. Null from a server without prediction ids.</summary>
     IReadOnlyList<string>? PredictionIds = null);
 
-/// <summary>A served model version: what <c>GET /v1/models/{name}</c> and <c>/model/info</c> describe.</summary>
+/// <summary>
+/// A served model version: what <c>GET /v1/models/{name}</c> and <c>/model/info</c> describe. <see cref="Scorer"/>:
+/// <c>tree-evaluator</c> or <c>prediction-engine</c> (ML.NET's, for models the evaluator does not reproduce).
+/// <see cref="MlNetLoadReason"/> is null when the version was loaded from its bundle's plain trees without ML.NET,
+/// else why ML.NET had to be loaded for it (each such model costs the replica memory: docs/capacity.md).
+/// </summary>
 public sealed record ServedVersion(
     int Version,
     string Alias,
     string Sha256,
     DateTimeOffset LoadedAt,
-    double LoadSeconds);
+    double LoadSeconds,
+    string? Scorer = null,
+    string? MlNetLoadReason = null);
 
 /// <summary>
 /// <c>GET /v1/models/{name}</c>: the primary version with its input schema and training metrics, and the

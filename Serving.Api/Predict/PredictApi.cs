@@ -52,5 +52,6 @@ public static class PredictApi
     }
 
     private static ServedVersion VersionOf(LoadedModel model) =>
-        new(model.Version, model.Alias, model.Sha256, model.LoadedAt, model.LoadSeconds);
+        new(model.Version, model.Alias, model.Sha256, model.LoadedAt, model.LoadSeconds,
+            model.Model.UsesTreeEvaluator ? "tree-evaluator" : "prediction-engine", model.Model.MlNetLoadReason);
 }

@@ -62,6 +62,9 @@ public sealed class PredictTests(TrainedModels models) : IAsyncLifetime
         Assert.Equal("regression", info.Task);
         Assert.Equal("Sale_Price", info.Label);
         Assert.Equal(models.Ames.Sha256, info.Primary.Sha256);
+        // The trainer's bundle is served from its plain trees: the evaluator, and no ML.NET loaded for it.
+        Assert.Equal("tree-evaluator", info.Primary.Scorer);
+        Assert.Null(info.Primary.MlNetLoadReason);
         Assert.Equal(models.Ames.Result.Manifest.Features.Count, info.InputSchema.Count);
         Assert.Contains(info.InputSchema, c => c.Name == "Neighborhood" && c.Type == "categorical" && c.Levels!.Contains("North_Ames"));
         Assert.Equal(models.Ames.Result.Metrics["rmse"], info.Metrics["rmse"]);

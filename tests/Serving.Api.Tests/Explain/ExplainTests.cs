@@ -152,6 +152,10 @@ public sealed class ExplainTests(TrainedModels models) : IAsyncLifetime
         Assert.Contains("covers", JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString());
         // The same bundle still predicts.
         var predicted = await _client.PredictAsync("hpc-plain", PredictRequest.Single(models.Hpc.TestRows[0]));
+        // A bundle from before covers and plain trees: the evaluator still scores it, on ML.NET's model, and says so.
+        var info = await _client.GetModelInfoAsync("hpc-plain");
+        Assert.Equal("tree-evaluator", info.Primary.Scorer);
+        Assert.Contains("no trees.json", info.Primary.MlNetLoadReason);
         Assertions.SamePrediction(models.Hpc.Offline[0], predicted.Predictions[0]);
     }
 

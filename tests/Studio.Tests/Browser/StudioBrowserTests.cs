@@ -116,6 +116,7 @@ public sealed class StudioBrowserTests(TrainedRegistry registry) : IClassFixture
         await Expect(served).ToContainTextAsync($"production → v{production}");
         await Expect(served).ToContainTextAsync($"shadow");
         await Expect(served).ToContainTextAsync($"staging → v{3 - production}");
+        await Expect(page.GetByTestId($"scorer-{TrainedRegistry.Model}")).ToContainTextAsync("plain trees (ML.NET not loaded)");
         Assert.True(await served.Locator("rect.bar").CountAsync() >= 5, "PSI bars per feature");
         await Snap(page, "serving");
 
