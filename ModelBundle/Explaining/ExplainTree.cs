@@ -51,7 +51,7 @@ internal sealed class ExplainTree
 
     public static ExplainTree? TryCreate(DecisionTree tree, Features.FeatureEncoder encoder, out string reason)
     {
-        if (tree.Problem(encoder.Length) is { } problem)
+        if (tree.Problem(encoder.Length, out var depth) is { } problem)
         {
             reason = $"a tree is not valid: {problem}";
             return null;
@@ -59,7 +59,6 @@ internal sealed class ExplainTree
         reason = "";
         // A tree without splits outputs 0, whatever leaf value it was given (InternalRegressionTree.GetOutput).
         if (tree.SplitCount == 0) return new ExplainTree([], [], [], [], [], [], [0], 0);
-        var depth = tree.Depth() ?? 0;
         if (depth > MaxDepth)
         {
             reason = $"a tree {depth} splits deep, more than the {MaxDepth} TreeSHAP recurses through";

@@ -59,7 +59,7 @@ public sealed class ScoringModel
         var encoder = new FeatureEncoder(manifest.Features);
         string treesReason;
         if (reader.Trees is not { } trees) treesReason = reader.TreesError ?? $"the bundle has no {ModelBundleFile.TreesEntry}";
-        else if (FromTrees(trees, manifest, encoder, out treesReason) is { } scorer)
+        else if (TreeProbes.CheckedScorer(trees, manifest, encoder, engine: null, out _, out treesReason) is { } scorer)
         {
             var explainer = TreeExplainer.TryCreate(trees.Ensembles, manifest, reader.Covers, out var why);
             // Without TreeSHAP, regression and binary models still explain with ML.NET's contributions: load it.
@@ -81,27 +81,6 @@ public sealed class ScoringModel
     // What MlNetContributions can explain (not one-versus-all multiclass), known without loading its ML.NET types.
     private static bool MlNetHasContributions(string task) => task is "regression" or "binary";
 
-    /// <summary>The evaluator of a bundle's plain trees, when it reproduces the predictions recorded with them.</summary>
-    private static TreeScorer? FromTrees(TreeModel trees, BundleManifest manifest, FeatureEncoder encoder, out string reason)
-    {
-        try
-        {
-            if (trees.Probe is not { } probe)
-            {
-                reason = "no probe of ML.NET's predictions to check the trees against";
-                return null;
-            }
-            var scorer = TreeScorer.TryCreate(trees, manifest, encoder.Length, out reason);
-            return scorer is not null && TreeProbes.Agree(scorer, encoder, probe, out reason) ? scorer : null;
-        }
-        catch (Exception e)
-        {
-            // The plain trees are an optimization: whatever is wrong with them, the model still loads on ML.NET.
-            reason = $"tree evaluator failed to build: {e.GetType().Name}: {e.Message}";
-            return null;
-        }
-    }
-
     // Kept out of LoadAsync (and never inlined into it) so that a bundle served from its plain trees does not make
     // the JIT load ML.NET's assemblies.
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -110,21 +89,12 @@ public sealed class ScoringModel
         var ml = new Microsoft.ML.MLContext(seed: 0);
         var model = ml.Model.Load(modelBytes, out _);
         var engines = new EngineScorer(ml, model, manifest, encoder.Length);
-        TreeScorer? scorer = null;
-        string reason;
-        try
-        {
-            if (MlNetTrees.Read(model, manifest.Task, out reason) is { } trees
-                && (scorer = TreeScorer.TryCreate(trees, manifest, encoder.Length, out reason)) is not null
-                && !TreeProbes.Agree(scorer, encoder, TreeProbes.Record(scorer, encoder, engines.Score), out reason))
-                scorer = null;
-        }
-        catch (Exception e)
-        {
-            // The evaluator is an optimization: whatever goes wrong building it, the model still loads on ML.NET.
-            (scorer, reason) = (null, $"tree evaluator failed to build: {e.GetType().Name}: {e.Message}");
-        }
+        // The trees are read once, for the evaluator (checked against a live PredictionEngine) and the explainer.
         var ensembles = MlNetTrees.Ensembles(model, manifest.Task, out var why);
+        var reason = why;
+        var scorer = ensembles is not null && MlNetTrees.Calibrators(model, out reason) is { } calibrators
+            ? TreeProbes.CheckedScorer(new TreeModel(ensembles, calibrators, Probe: null), manifest, encoder, engines.Score, out _, out reason)
+            : null;
         var explainer = ensembles is null ? null : TreeExplainer.TryCreate(ensembles, manifest, covers, out why);
         MlNetContributions? contributions = null;
         if (explainer is null)

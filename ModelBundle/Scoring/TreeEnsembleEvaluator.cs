@@ -143,7 +143,7 @@ internal sealed class TreeEnsembleEvaluator
         for (var t = 0; t < treeCount; t++)
         {
             var tree = trees[t];
-            if (tree.Problem(vectorLength) is { } problem)
+            if (tree.Problem(vectorLength, out var depth) is { } problem)
             {
                 reason = $"tree {t}: {problem}";
                 return null;
@@ -164,7 +164,7 @@ internal sealed class TreeEnsembleEvaluator
             }
             leafValues.AddRange(tree.LeafValues);
             roots[t] = splitBase;
-            depths[t] = tree.Depth() ?? 0;
+            depths[t] = depth;
         }
         // Padding trees: a zero leaf each, so every group has Lanes trees.
         for (var t = treeCount; t < roots.Length; t++)

@@ -1,4 +1,5 @@
 using MlOps.ModelBundle.Features;
+using MlOps.ModelBundle.Packaging;
 using MlOps.ModelBundle.Trees;
 using MlOps.Registry.Client.Serving;
 
@@ -14,11 +15,40 @@ internal static class TreeProbes
 {
     private const int Count = 64, Seed = 17;
 
+    /// <summary>
+    /// The evaluator of <paramref name="trees"/> when its predictions on the probe rows have the bits that
+    /// <paramref name="engine"/> gives on them (in <paramref name="probe"/> when it agrees) or, without an engine,
+    /// the bits recorded in the trees' own probe; null with the reason otherwise. Never throws: the evaluator is an
+    /// optimization, and whatever goes wrong building or checking it, the model is still scored by ML.NET.
+    /// </summary>
+    public static TreeScorer? CheckedScorer(TreeModel trees, BundleManifest manifest, FeatureEncoder encoder, Func<float[], Prediction>? engine,
+        out TreeProbe? probe, out string reason)
+    {
+        probe = engine is null ? trees.Probe : null;
+        if (engine is null && probe is null)
+        {
+            reason = "no probe of ML.NET's predictions to check the trees against";
+            return null;
+        }
+        try
+        {
+            if (TreeScorer.TryCreate(trees, manifest, encoder.Length, out reason) is not { } scorer) return null;
+            probe ??= Record(scorer, encoder, engine!);
+            if (Agree(scorer, encoder, probe, out reason)) return scorer;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            reason = $"tree evaluator failed to build: {e.GetType().Name}: {e.Message}";
+        }
+        probe = null;
+        return null;
+    }
+
     /// <summary>The engine's predictions on the probe rows of <paramref name="trees"/> (66 rows: 4 blocks of 16 and 2 alone in a batch).</summary>
-    public static TreeProbe Record(TreeScorer trees, FeatureEncoder encoder, Func<float[], Prediction> engine) =>
+    private static TreeProbe Record(TreeScorer trees, FeatureEncoder encoder, Func<float[], Prediction> engine) =>
         new(Seed, Count, trees.Evaluator.ProbeRows(encoder, Count, Seed).Select(engine).ToList());
 
-    public static bool Agree(TreeScorer trees, FeatureEncoder encoder, TreeProbe probe, out string reason)
+    private static bool Agree(TreeScorer trees, FeatureEncoder encoder, TreeProbe probe, out string reason)
     {
         // The row count comes from the bundle: checked against the predictions it holds before any row is made.
         if (probe.Count < 0 || probe.Expected.Count != probe.Count + 2)

@@ -12,11 +12,13 @@ public sealed record DecisionTree(int[] Feature, float[] Threshold, float[] Miss
 
     /// <summary>
     /// Null when the arrays make a binary tree over a vector of <paramref name="vectorLength"/> slots (split 0 the
-    /// root, every other split and every leaf the child of exactly one split, all reachable); else what is wrong.
+    /// root, every other split and every leaf the child of exactly one split, all reachable), with its
+    /// <paramref name="depth"/> (splits on the longest root-to-leaf path, 0 without splits); else what is wrong.
     /// A <c>trees.json</c> is data from outside the process: checked in time linear in its size, before any walk.
     /// </summary>
-    public string? Problem(int vectorLength)
+    public string? Problem(int vectorLength, out int depth)
     {
+        depth = 0;
         if (Feature is null || Threshold is null || Missing is null || Left is null || Right is null || LeafValues is null)
             return "a missing array";
         var splits = Feature.Length;
@@ -37,14 +39,16 @@ public sealed record DecisionTree(int[] Feature, float[] Threshold, float[] Miss
         }
         // Every child has one parent and the counts add up (2 x splits children); a split never reached from the
         // root would sit in a cycle of its own.
-        return Depth() is null ? "splits not reachable from the root" : null;
+        if (Depth() is not { } deepest) return "splits not reachable from the root";
+        depth = deepest;
+        return null;
     }
 
     /// <summary>
     /// Splits on the longest root-to-leaf path; null when some split is not reached from the root. Linear in the
-    /// tree's size once <see cref="Problem"/> has passed (call it after).
+    /// tree's size once every node has one parent (checked before by <see cref="Problem"/>).
     /// </summary>
-    public int? Depth()
+    private int? Depth()
     {
         if (Feature.Length == 0) return 0;
         var deepest = 0;
@@ -59,7 +63,7 @@ public sealed record DecisionTree(int[] Feature, float[] Threshold, float[] Miss
                 deepest = Math.Max(deepest, depth);
                 continue;
             }
-            // A corrupt tree walked before Problem (which calls this last) could loop: stop at the split count.
+            // A tree whose unreached splits form a cycle: stop at the split count.
             if (++visited > Feature.Length) return null;
             stack.Push((Left[node], depth + 1));
             stack.Push((Right[node], depth + 1));

@@ -21,9 +21,23 @@ public static class MlNetTrees
 {
     /// <summary>
     /// The tree ensembles a model's raw outputs come from: regression, the score itself; binary, the margin before
-    /// Platt calibration; multiclass (one-versus-all), one per class in class order. Null with the reason otherwise.
+    /// Platt calibration; multiclass (one-versus-all), one per class in class order. Null with the reason otherwise;
+    /// never throws (some of what it reads is ML.NET's internals, by reflection).
     /// </summary>
     public static IReadOnlyList<IReadOnlyList<DecisionTree>>? Ensembles(ITransformer model, string task, out string reason)
+    {
+        try
+        {
+            return ReadEnsembles(model, task, out reason);
+        }
+        catch (Exception e)
+        {
+            reason = $"cannot read the model's trees: {e.GetType().Name}: {e.Message}";
+            return null;
+        }
+    }
+
+    private static IReadOnlyList<IReadOnlyList<DecisionTree>>? ReadEnsembles(ITransformer model, string task, out string reason)
     {
         var raw = RawEnsembles(model, task, out reason);
         if (raw is null) return null;
@@ -56,26 +70,31 @@ public static class MlNetTrees
     }
 
     /// <summary>
-    /// The whole model as plain trees, without a probe: its ensembles and the calibrators that turn their outputs
-    /// into ML.NET's probabilities. Null with the reason when the tree evaluator does not reproduce it (raw or
-    /// softmax multiclass scores, categorical splits, another trainer).
+    /// What turns the <see cref="Ensembles"/>' outputs into ML.NET's predictions: none for regression, the Platt
+    /// calibrator of a binary model, one per class of a multiclass model that normalizes their probabilities. Null
+    /// with the reason when the tree evaluator does not reproduce the model (raw or softmax multiclass scores);
+    /// never throws.
     /// </summary>
-    public static TreeModel? Read(ITransformer model, string task, out string reason)
+    public static IReadOnlyList<PlattSigmoid>? Calibrators(ITransformer model, out string reason)
     {
-        if (Ensembles(model, task, out reason) is not { } ensembles) return null;
-        IReadOnlyList<PlattSigmoid>? calibrators = Unwrap(model) switch
+        reason = "";
+        try
         {
-            LightGbmRegressionModelParameters => [],
-            CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator> binary => [Sigmoid(binary.Calibrator)],
-            OneVersusAllModelParameters ova when OneVersusAllParts.NormalizesProbabilities(ova) => OneVersusAllParts.SubModels(ova).Select(m => Sigmoid(m.Calibrator)).ToList(),
-            _ => null,
-        };
-        if (calibrators is null)
+            IReadOnlyList<PlattSigmoid>? calibrators = Unwrap(model) switch
+            {
+                LightGbmRegressionModelParameters => [],
+                CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator> binary => [Sigmoid(binary.Calibrator)],
+                OneVersusAllModelParameters ova when OneVersusAllParts.NormalizesProbabilities(ova) => OneVersusAllParts.SubModels(ova).Select(m => Sigmoid(m.Calibrator)).ToList(),
+                _ => null,
+            };
+            if (calibrators is null) reason = "multiclass model does not normalize per-class probabilities (raw or softmax scores)";
+            return calibrators;
+        }
+        catch (Exception e)
         {
-            reason = "multiclass model does not normalize per-class probabilities (raw or softmax scores)";
+            reason = $"cannot read the model's calibrators: {e.GetType().Name}: {e.Message}";
             return null;
         }
-        return new TreeModel(ensembles, calibrators, Probe: null);
     }
 
     private static PlattSigmoid Sigmoid(PlattCalibrator calibrator) => new(calibrator.Slope, calibrator.Offset);

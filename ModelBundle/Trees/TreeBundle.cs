@@ -28,7 +28,18 @@ public static class TreeBundle
         var ensembles = MlNetTrees.Ensembles(model, manifest.Task, out var reason)
             ?? throw new InvalidOperationException($"No tree covers for this model: {reason}.");
         var covers = TreeCovers.Record(ensembles, manifest, trainingRows);
-        var trees = WithProbe(ml, model, manifest, out var omitted);
+        TreeModel? trees = null;
+        if (MlNetTrees.Calibrators(model, out var omitted) is { } calibrators)
+        {
+            var encoder = new FeatureEncoder(manifest.Features);
+            // Built inside the check, so that not even a PredictionEngine failing fails the job: the plain trees are
+            // an optimization, and without them the bundle is still complete, served on ML.NET.
+            var engine = new Lazy<RowScorer>(() => RowScorer.Create(ml, model, manifest, encoder.Length));
+            var plain = new TreeModel(ensembles, calibrators, Probe: null);
+            // Serving checks the probe anyway; trees that already disagree here would only be a detour before ML.NET.
+            if (TreeProbes.CheckedScorer(plain, manifest, encoder, row => engine.Value.Score(row), out var probe, out omitted) is not null)
+                trees = plain with { Probe = probe };
+        }
         await ModelBundleFile.WriteAsync(destination, manifest, mlNetModel, ct, covers, trees);
         return trees is null ? omitted : null;
     }
@@ -43,27 +54,6 @@ public static class TreeBundle
             using var destination = new MemoryStream();
             await WriteAsync(destination, manifest, modelBytes, trainingRows, ct);
             return destination.ToArray();
-        }
-    }
-
-    /// <summary>The model's plain trees with the probe, or null with the reason when the evaluator does not reproduce the model.</summary>
-    private static TreeModel? WithProbe(MLContext ml, ITransformer model, BundleManifest manifest, out string reason)
-    {
-        try
-        {
-            if (MlNetTrees.Read(model, manifest.Task, out reason) is not { } trees) return null;
-            var encoder = new FeatureEncoder(manifest.Features);
-            if (TreeScorer.TryCreate(trees, manifest, encoder.Length, out reason) is not { } scorer) return null;
-            var engine = RowScorer.Create(ml, model, manifest, encoder.Length);
-            var probe = TreeProbes.Record(scorer, encoder, engine.Score);
-            // Serving checks the probe anyway; trees that already disagree here would only be a detour before ML.NET.
-            return TreeProbes.Agree(scorer, encoder, probe, out reason) ? trees with { Probe = probe } : null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // The plain trees are an optimization: without them the bundle is still complete, served on ML.NET.
-            reason = $"the plain trees failed to build: {e.GetType().Name}: {e.Message}";
-            return null;
         }
     }
 }
