@@ -32,6 +32,11 @@ public sealed class ScoringModel
     /// <summary>Whether rows are scored by the flattened tree evaluator rather than ML.NET's PredictionEngine.</summary>
     public bool UsesTreeEvaluator => _trees is not null;
 
+    /// <summary>
+    /// Whether batches are scored 16 rows at a time by leaf masks (trees of at most 32 leaves) rather than walked.
+    /// </summary>
+    internal bool UsesLeafMasks => _trees?.Evaluator.UsesLeafMasks ?? false;
+
     /// <summary>Why the tree evaluator is not used (null when it is), for hosts to log and tests to assert.</summary>
     public string? TreeEvaluatorFallbackReason { get; private init; }
 

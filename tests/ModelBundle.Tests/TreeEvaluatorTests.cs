@@ -27,8 +27,20 @@ public sealed class TreeEvaluatorTests
         Assert.True(model.UsesTreeEvaluator, model.TreeEvaluatorFallbackReason);
         // From the bundle's plain trees, without ML.NET: the comparison below checks them against ML.NET's model.
         Assert.True(model.MlNetLoadReason is null, model.MlNetLoadReason);
+        Assert.True(model.UsesLeafMasks);
         var checkedRows = Compare(model, engine, data);
         Assert.True(checkedRows > 5000, $"only {checkedRows} rows compared");
+    }
+
+    [Fact]
+    public async Task Trees_of_more_than_32_leaves_walk_their_batches_and_match_ml_net()
+    {
+        // Leaf masks are 32 bits: a 40-leaf model scores its blocks with the walk instead, to the same bits.
+        var (model, engine, data) = await TrainAsync("credit_scoring.csv", TrainingTasks.Binary, "Status",
+            new TrainerParams(NumberOfIterations: 20, NumberOfLeaves: 40), positiveClass: "bad");
+        Assert.True(model.UsesTreeEvaluator, model.TreeEvaluatorFallbackReason);
+        Assert.False(model.UsesLeafMasks);
+        Compare(model, engine, data);
     }
 
     [Fact]
@@ -38,6 +50,7 @@ public sealed class TreeEvaluatorTests
             new TrainerParams(NumberOfIterations: 100), positiveClass: "bad");
         Assert.True(model.UsesTreeEvaluator, model.TreeEvaluatorFallbackReason);
         Assert.True(model.MlNetLoadReason is null, model.MlNetLoadReason);
+        Assert.True(model.UsesLeafMasks);
         // The dataset's own empty cells must be among the rows compared.
         Assert.Contains(data.Train.Concat(data.Test), row => Enumerable.Range(0, data.Features.Count)
             .Any(f => data.Features[f].Kind == FeatureKind.Numeric && data.NumericValue(f, row) is null));
@@ -52,6 +65,7 @@ public sealed class TreeEvaluatorTests
         Assert.True(model.UsesTreeEvaluator, model.TreeEvaluatorFallbackReason);
         Assert.True(model.MlNetLoadReason is null, model.MlNetLoadReason);
         Assert.True(data.Classes is { Count: > 2 });
+        Assert.True(model.UsesLeafMasks);
         var checkedRows = Compare(model, engine, data);
         Assert.True(checkedRows > 10000, $"only {checkedRows} rows compared");
     }

@@ -1,0 +1,209 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using MlOps.ModelBundle.Trees;
+
+namespace MlOps.ModelBundle.Scoring;
+
+/// <summary>
+/// 16 rows through every tree without walking them (QuickScorer, Lucchese et al., SIGIR 2015, 16 rows per vector
+/// pair as in its SIMD variant): each tree's leaves are numbered left to right and each row keeps, per tree, a
+/// 32-bit mask of the leaves it may still reach, all set at first. Every split is visited once per block, in no
+/// particular order: for the rows it sends right, it clears the leaves of its left subtree. The leftmost leaf left
+/// is the one the walk would reach: every split on that leaf's path agrees with it, and any leaf further left is
+/// cut off by the split where its path leaves that one's. A split costs the same few vector instructions for the
+/// 16 rows, with no data-dependent branch or load, where a walk costs a dependent load chain per row and tree.
+/// Trees of at most 32 leaves only (LightGBM's default is 31); others keep the walk.
+/// Same semantics as <see cref="TreeEnsembleEvaluator"/>'s walk, to the bit: left when <c>value &lt;= threshold</c>
+/// (float compare), a NaN value replaced by the split's Missing value, each row's leaves added in tree order from
+/// 0.0 in a double, cast to float.
+/// </summary>
+internal sealed class LeafMaskBlocks
+{
+    public const int Rows = 16;
+
+    /// <summary>One split: where its slot's 16 values lie, its test, and the leaves it rules out when a row goes right.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly struct Split(int values, float threshold, uint leftLeaves, uint nanLeft, int masks)
+    {
+        /// <summary>Offset of the split slot's 16 row values in the block's transposed copy.</summary>
+        public readonly int Values = values;
+        public readonly float Threshold = threshold;
+        /// <summary>All bits set but those of the left subtree's leaves: what a row going right keeps.</summary>
+        public readonly uint RightKeeps = ~leftLeaves;
+        /// <summary>All bits set when a NaN value goes left here (its Missing value is &lt;= the threshold), else 0.</summary>
+        public readonly uint NanLeft = nanLeft;
+        /// <summary>Offset of its tree's 16 leaf masks.</summary>
+        public readonly int Masks = masks;
+    }
+
+    private readonly Split[] _splits;
+    /// <summary>Per tree, where its leaves start in <see cref="_leafValues"/>.</summary>
+    private readonly int[] _leafStart;
+    /// <summary>Every tree's leaf values, left to right (a tree without splits: one 0 leaf).</summary>
+    private readonly double[] _leafValues;
+    private readonly int[] _ends;
+
+    private LeafMaskBlocks(Split[] splits, int[] leafStart, double[] leafValues, int[] ends)
+    {
+        _splits = splits;
+        _leafStart = leafStart;
+        _leafValues = leafValues;
+        _ends = ends;
+    }
+
+    /// <summary>Trees in tree order.</summary>
+    public int TreeCount => _leafStart.Length;
+
+    /// <summary>
+    /// For trees already checked by <see cref="DecisionTree.Problem"/>, ensembles ending at <paramref name="ends"/>;
+    /// <paramref name="valuesOffset"/> gives a slot's offset in the block's transposed copy. Null when a tree has
+    /// more than 32 leaves, or vectors are not hardware-accelerated here (the walk is then faster).
+    /// </summary>
+    public static LeafMaskBlocks? TryCreate(IReadOnlyList<DecisionTree> trees, int[] ends, Func<int, int> valuesOffset)
+    {
+        if (!Vector256.IsHardwareAccelerated) return null;
+        if (trees.Any(t => t.LeafValues.Length > 32)) return null;
+        var splits = new List<(int Values, int Tree, Split Split)>();
+        var leafStart = new int[trees.Count];
+        var leafValues = new List<double>();
+        var leftLeaves = new List<(int Split, int First, int Count)>();
+        for (var t = 0; t < trees.Count; t++)
+        {
+            var tree = trees[t];
+            leafStart[t] = leafValues.Count;
+            if (tree.SplitCount == 0)
+            {
+                leafValues.Add(0); // a tree without splits outputs 0, whatever its leaf says
+                continue;
+            }
+            leftLeaves.Clear();
+            InOrder(tree, 0, leafValues, leafStart[t], leftLeaves);
+            foreach (var (split, first, count) in leftLeaves)
+            {
+                var left = (uint)(((1UL << count) - 1) << first);
+                // ML.NET's test on a NaN value, done once here: NaN Missing (the tree keeps NaN) never goes left.
+                var nanLeft = tree.Missing[split] <= tree.Threshold[split] ? uint.MaxValue : 0;
+                var values = valuesOffset(tree.Feature[split]);
+                splits.Add((values, t, new Split(values, tree.Threshold[split], left, nanLeft, t * Rows)));
+            }
+        }
+        // Splits on one slot together: consecutive splits read the same 16 values.
+        var ordered = splits.OrderBy(s => s.Values).ThenBy(s => s.Tree).Select(s => s.Split).ToArray();
+        return new LeafMaskBlocks(ordered, leafStart, leafValues.ToArray(), ends);
+    }
+
+    /// <summary>
+    /// Numbers the leaves under <paramref name="node"/> left to right (appending their values) and records, for
+    /// each split, the range of its left subtree's leaves, relative to the tree's first leaf.
+    /// </summary>
+    private static void InOrder(DecisionTree tree, int node, List<double> values, int treeStart, List<(int, int, int)> leftLeaves)
+    {
+        // Depth-first with an explicit stack: a trees.json can hold deep trees (DecisionTree checked it is a tree).
+        var stack = new Stack<(int Node, bool Left)>();
+        var pendingLeft = new int[tree.SplitCount];
+        stack.Push((node, false));
+        while (stack.Count > 0)
+        {
+            var (n, afterLeft) = stack.Pop();
+            if (n < 0)
+            {
+                values.Add(tree.LeafValues[~n]);
+                continue;
+            }
+            if (afterLeft)
+            {
+                // The left subtree is numbered: its leaves run from where this split started to here.
+                var first = pendingLeft[n];
+                leftLeaves.Add((n, first, values.Count - treeStart - first));
+                continue;
+            }
+            pendingLeft[n] = values.Count - treeStart;
+            stack.Push((tree.Right[n], false));
+            stack.Push((n, true));
+            stack.Push((tree.Left[n], false));
+        }
+    }
+
+    /// <summary>Floats of leaf masks <see cref="Evaluate"/> needs next to the transposed values.</summary>
+    public int MaskLength => TreeCount * Rows;
+
+    /// <summary>
+    /// Each ensemble's output for the block's 16 rows, row after row, from their transposed copy
+    /// (<paramref name="values"/>, 16 values per slot); <paramref name="masks"/> is scratch of <see cref="MaskLength"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Evaluate(ReadOnlySpan<float> values, Span<uint> masks, Span<float> outputs, bool hasNaN)
+    {
+        masks[..MaskLength].Fill(uint.MaxValue);
+        if (hasNaN) Cut<WithMissing>(values, masks);
+        else Cut<Complete>(values, masks);
+        Sum(masks, outputs);
+    }
+
+    /// <summary>Every split clears, for the rows it sends right, the leaves of its left subtree.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Cut<TTest>(ReadOnlySpan<float> values, Span<uint> masks) where TTest : struct, ITest
+    {
+        ref var x = ref MemoryMarshal.GetReference(values);
+        ref var mask = ref MemoryMarshal.GetReference(masks);
+        var splits = _splits;
+        for (var i = 0; i < splits.Length; i++)
+        {
+            ref readonly var split = ref splits[i];
+            var lo = Vector256.LoadUnsafe(ref x, (nuint)split.Values);
+            var hi = Vector256.LoadUnsafe(ref x, (nuint)split.Values + 8);
+            var threshold = Vector256.Create(split.Threshold);
+            var keeps = Vector256.Create(split.RightKeeps);
+            var nanLeft = Vector256.Create(split.NanLeft);
+            ref var m = ref Unsafe.Add(ref mask, split.Masks);
+            // A row going left keeps all its leaves (its compare is all ones), one going right loses the left ones.
+            (Vector256.LoadUnsafe(ref m) & (TTest.Left(lo, threshold, nanLeft) | keeps)).StoreUnsafe(ref m);
+            (Vector256.LoadUnsafe(ref m, 8) & (TTest.Left(hi, threshold, nanLeft) | keeps)).StoreUnsafe(ref m, 8);
+        }
+    }
+
+    /// <summary>Each row's leaf per tree is its mask's lowest set bit; leaves added in tree order, per ensemble.</summary>
+    private void Sum(ReadOnlySpan<uint> masks, Span<float> outputs)
+    {
+        Span<double> sums = stackalloc double[Rows];
+        ref var values = ref MemoryMarshal.GetArrayDataReference(_leafValues);
+        var leafStart = _leafStart;
+        var t = 0;
+        for (var e = 0; e < _ends.Length; e++)
+        {
+            sums.Clear();
+            for (var end = _ends[e]; t < end; t++)
+            {
+                ref var first = ref Unsafe.Add(ref values, leafStart[t]);
+                var treeMasks = masks.Slice(t * Rows, Rows);
+                for (var row = 0; row < Rows; row++)
+                    sums[row] += Unsafe.Add(ref first, BitOperations.TrailingZeroCount(treeMasks[row]));
+            }
+            for (var row = 0; row < Rows; row++) outputs[row * _ends.Length + e] = (float)sums[row];
+        }
+    }
+
+    /// <summary>Which of 8 rows a split sends left: all bits set for those.</summary>
+    private interface ITest
+    {
+        static abstract Vector256<uint> Left(Vector256<float> x, Vector256<float> threshold, Vector256<uint> nanLeft);
+    }
+
+    /// <summary>Values with no NaN among them (the block was checked once).</summary>
+    private readonly struct Complete : ITest
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<uint> Left(Vector256<float> x, Vector256<float> threshold, Vector256<uint> nanLeft) =>
+            Vector256.LessThanOrEqual(x, threshold).AsUInt32();
+    }
+
+    /// <summary>NaN compares false, so it goes left only where the split's Missing value does.</summary>
+    private readonly struct WithMissing : ITest
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<uint> Left(Vector256<float> x, Vector256<float> threshold, Vector256<uint> nanLeft) =>
+            Vector256.LessThanOrEqual(x, threshold).AsUInt32() | (~Vector256.Equals(x, x).AsUInt32() & nanLeft);
+    }
+}
