@@ -7,19 +7,24 @@ using MlOps.ModelBundle.Trees;
 namespace MlOps.ModelBundle.Scoring;
 
 /// <summary>
-/// 16 rows through every tree without walking them (QuickScorer, Lucchese et al., SIGIR 2015, 16 rows per vector
-/// pair as in its SIMD variant): each tree's leaves are numbered left to right and each row keeps, per tree, a
-/// 32-bit mask of the leaves it may still reach, all set at first. Every split is visited once per block, in no
-/// particular order: for the rows it sends right, it clears the leaves of its left subtree. The leftmost leaf left
-/// is the one the walk would reach: every split on that leaf's path agrees with it, and any leaf further left is
-/// cut off by the split where its path leaves that one's. A split costs the same few vector instructions for the
-/// 16 rows, with no data-dependent branch or load, where a walk costs a dependent load chain per row and tree.
-/// Trees of at most 32 leaves only (LightGBM's default is 31); others keep the walk.
+/// Rows through every tree without walking them (QuickScorer, Lucchese et al., SIGIR 2015): each tree's leaves are
+/// numbered left to right and each row keeps, per tree, a 32-bit mask of the leaves it may still reach, all set at
+/// first. Every split that sends the row right clears the leaves of its left subtree, in any order. The leftmost
+/// leaf left is the one the walk would reach: every split on that leaf's path agrees with it, and any leaf further
+/// left is cut off by the split where its path leaves that one's. Two forms:
+/// <list type="bullet">
+/// <item>16 rows (<see cref="Evaluate"/>, its SIMD variant): every split visited once per block, the same few vector
+/// instructions for the 16 rows, with no data-dependent branch or load, where a walk costs a dependent load chain
+/// per row and tree;</item>
+/// <item>one row (<see cref="EvaluateRow"/>): splits kept by slot, thresholds ascending, so only the splits that
+/// send the value right are visited, a prefix of its slot's, with independent updates instead of load chains.</item>
+/// </list>
+/// Trees of at most 32 leaves only (LightGBM's default is 31), on hardware with 256-bit vectors; others walk.
 /// Same semantics as <see cref="TreeEnsembleEvaluator"/>'s walk, to the bit: left when <c>value &lt;= threshold</c>
 /// (float compare), a NaN value replaced by the split's Missing value, each row's leaves added in tree order from
 /// 0.0 in a double, cast to float.
 /// </summary>
-internal sealed class LeafMaskBlocks
+internal sealed class LeafMasks
 {
     public const int Rows = 16;
 
@@ -39,15 +44,34 @@ internal sealed class LeafMaskBlocks
     }
 
     private readonly Split[] _splits;
+
+    /// <summary>
+    /// The same splits for one row: by slot, thresholds ascending within a slot, so the splits a value sends right
+    /// (threshold &lt; value) are a prefix of its slot's.
+    /// </summary>
+    private readonly RowSplit[] _rowSplits;
+    /// <summary>Per slot that some split reads: the slot, and where its splits end in <see cref="_rowSplits"/>.</summary>
+    private readonly (int Slot, int End)[] _slots;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly struct RowSplit(float threshold, int tree, uint leftLeaves, bool nanLeft)
+    {
+        public readonly float Threshold = threshold;
+        public readonly int Tree = tree;
+        public readonly uint RightKeeps = ~leftLeaves;
+        public readonly bool NanLeft = nanLeft;
+    }
     /// <summary>Per tree, where its leaves start in <see cref="_leafValues"/>.</summary>
     private readonly int[] _leafStart;
     /// <summary>Every tree's leaf values, left to right (a tree without splits: one 0 leaf).</summary>
     private readonly double[] _leafValues;
     private readonly int[] _ends;
 
-    private LeafMaskBlocks(Split[] splits, int[] leafStart, double[] leafValues, int[] ends)
+    private LeafMasks(Split[] splits, RowSplit[] rowSplits, (int Slot, int End)[] slots, int[] leafStart, double[] leafValues, int[] ends)
     {
         _splits = splits;
+        _rowSplits = rowSplits;
+        _slots = slots;
         _leafStart = leafStart;
         _leafValues = leafValues;
         _ends = ends;
@@ -61,11 +85,12 @@ internal sealed class LeafMaskBlocks
     /// <paramref name="valuesOffset"/> gives a slot's offset in the block's transposed copy. Null when a tree has
     /// more than 32 leaves, or vectors are not hardware-accelerated here (the walk is then faster).
     /// </summary>
-    public static LeafMaskBlocks? TryCreate(IReadOnlyList<DecisionTree> trees, int[] ends, Func<int, int> valuesOffset)
+    public static LeafMasks? TryCreate(IReadOnlyList<DecisionTree> trees, int[] ends, Func<int, int> valuesOffset)
     {
         if (!Vector256.IsHardwareAccelerated) return null;
         if (trees.Any(t => t.LeafValues.Length > 32)) return null;
         var splits = new List<(int Values, int Tree, Split Split)>();
+        var rowSplits = new List<(int Slot, RowSplit Split)>();
         var leafStart = new int[trees.Count];
         var leafValues = new List<double>();
         var leftLeaves = new List<(int Split, int First, int Count)>();
@@ -87,11 +112,16 @@ internal sealed class LeafMaskBlocks
                 var nanLeft = tree.Missing[split] <= tree.Threshold[split] ? uint.MaxValue : 0;
                 var values = valuesOffset(tree.Feature[split]);
                 splits.Add((values, t, new Split(values, tree.Threshold[split], left, nanLeft, t * Rows)));
+                rowSplits.Add((tree.Feature[split], new RowSplit(tree.Threshold[split], t, left, nanLeft != 0)));
             }
         }
         // Splits on one slot together: consecutive splits read the same 16 values.
         var ordered = splits.OrderBy(s => s.Values).ThenBy(s => s.Tree).Select(s => s.Split).ToArray();
-        return new LeafMaskBlocks(ordered, leafStart, leafValues.ToArray(), ends);
+        var bySlot = rowSplits.OrderBy(s => s.Slot).ThenBy(s => s.Split.Threshold).ToArray();
+        var slots = new List<(int Slot, int End)>();
+        for (var i = 0; i < bySlot.Length; i++)
+            if (i + 1 == bySlot.Length || bySlot[i + 1].Slot != bySlot[i].Slot) slots.Add((bySlot[i].Slot, i + 1));
+        return new LeafMasks(ordered, bySlot.Select(s => s.Split).ToArray(), slots.ToArray(), leafStart, leafValues.ToArray(), ends);
     }
 
     /// <summary>
@@ -140,6 +170,51 @@ internal sealed class LeafMaskBlocks
         if (hasNaN) Cut<WithMissing>(values, masks);
         else Cut<Complete>(values, masks);
         Sum(masks, outputs);
+    }
+
+    /// <summary>
+    /// Each ensemble's output for one row (QuickScorer's scalar form): per slot, only the splits the value sends
+    /// right are visited (a prefix of the slot's, thresholds ascending); <paramref name="masks"/> holds
+    /// <see cref="TreeCount"/> values. A NaN value visits its slot's splits whose Missing value goes right.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void EvaluateRow(ReadOnlySpan<float> row, Span<uint> masks, Span<float> outputs)
+    {
+        masks = masks[..TreeCount];
+        masks.Fill(uint.MaxValue);
+        ref var mask = ref MemoryMarshal.GetReference(masks);
+        ref var split = ref MemoryMarshal.GetArrayDataReference(_rowSplits);
+        var i = 0;
+        foreach (var (slot, end) in _slots)
+        {
+            var value = row[slot];
+            if (float.IsNaN(value))
+            {
+                for (; i < end; i++)
+                {
+                    ref readonly var s = ref Unsafe.Add(ref split, i);
+                    if (!s.NanLeft) Unsafe.Add(ref mask, s.Tree) &= s.RightKeeps;
+                }
+                continue;
+            }
+            // Left when value <= threshold: the splits before the first threshold >= value send it right.
+            for (; i < end; i++)
+            {
+                ref readonly var s = ref Unsafe.Add(ref split, i);
+                if (value <= s.Threshold) break;
+                Unsafe.Add(ref mask, s.Tree) &= s.RightKeeps;
+            }
+            i = end;
+        }
+        var values = _leafValues;
+        var leafStart = _leafStart;
+        var t = 0;
+        for (var e = 0; e < _ends.Length; e++)
+        {
+            var sum = 0.0;
+            for (var stop = _ends[e]; t < stop; t++) sum += values[leafStart[t] + BitOperations.TrailingZeroCount(masks[t])];
+            outputs[e] = (float)sum;
+        }
     }
 
     /// <summary>Every split clears, for the rows it sends right, the leaves of its left subtree.</summary>
