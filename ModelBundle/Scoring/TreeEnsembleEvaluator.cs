@@ -40,7 +40,7 @@ internal sealed class TreeEnsembleEvaluator
     private readonly LeafMasks? _masks;
     private readonly TreeWalk? _walk;
 
-    private TreeEnsembleEvaluator(IReadOnlyList<DecisionTree> trees, int[] depths, int[] ends, int vectorLength)
+    private TreeEnsembleEvaluator(IReadOnlyList<DecisionTree> trees, int[] depths, int[] ends, int vectorLength, bool leafMasks)
     {
         _trees = trees;
         _ends = ends;
@@ -55,7 +55,7 @@ internal sealed class TreeEnsembleEvaluator
         _used = used.ToArray();
         // A slot's 16 row values in a block's transposed copy.
         int ValuesOffset(int slot) => dense[slot] * BlockRows;
-        _masks = LeafMasks.TryCreate(trees, ends, ValuesOffset);
+        _masks = leafMasks ? LeafMasks.TryCreate(trees, ends, ValuesOffset) : null;
         if (_masks is null) _walk = TreeWalk.Create(trees, depths, ends, ValuesOffset);
     }
 
@@ -74,8 +74,9 @@ internal sealed class TreeEnsembleEvaluator
     /// <summary>
     /// Flattens ensembles (one output each), or returns null with the reason when one is not a valid tree over the
     /// vector (a feature outside it, a child out of range, a cycle: a corrupt <c>trees.json</c> is refused here).
+    /// <paramref name="leafMasks"/> false always walks (bench/scoring times both ways in one run).
     /// </summary>
-    public static TreeEnsembleEvaluator? TryCreate(IReadOnlyList<IReadOnlyList<DecisionTree>> ensembles, int vectorLength, out string reason)
+    public static TreeEnsembleEvaluator? TryCreate(IReadOnlyList<IReadOnlyList<DecisionTree>> ensembles, int vectorLength, out string reason, bool leafMasks = true)
     {
         var trees = new List<DecisionTree>();
         var ends = new int[ensembles.Count];
@@ -110,7 +111,7 @@ internal sealed class TreeEnsembleEvaluator
             }
         }
         reason = "";
-        return new TreeEnsembleEvaluator(trees, depths, ends, vectorLength);
+        return new TreeEnsembleEvaluator(trees, depths, ends, vectorLength, leafMasks);
     }
 
     /// <summary>

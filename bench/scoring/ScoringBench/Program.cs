@@ -82,6 +82,42 @@ async Task<bool> BenchAsync(string name, string dataset, string task, string lab
     Console.WriteLine($"  PredictionEngine     {engineUs.Wall,8:F2} us/row  (CPU {engineUs.Cpu:F2})");
     Console.WriteLine($"  tree evaluator       {treesUs.Wall,8:F2} us/row  (CPU {treesUs.Cpu:F2})  {engineUs.Wall / treesUs.Wall:F1}x wall, {engineUs.Cpu / treesUs.Cpu:F1}x CPU");
     Console.WriteLine($"    one row per call   {singleUs.Wall,8:F2} us/row  (CPU {singleUs.Cpu:F2})");
+
+    // The bundle's plain trees evaluated both ways in this run: leaf masks (what serves trees of <= 32 leaves) and
+    // the walk (what serves larger ones), raw outputs compared to the bit first.
+    await using var reader = await BundleReader.OpenAsync(new MemoryStream(result.Bundle), CancellationToken.None);
+    var ensembles = reader.Trees!.Ensembles;
+    var length = model.Encoder.Length;
+    var evaluators = new[] { true, false }.Select(masks => TreeEnsembleEvaluator.TryCreate(ensembles, length, out _, masks)!).ToArray();
+    if (!evaluators[0].UsesLeafMasks || evaluators[1].UsesLeafMasks) throw new InvalidOperationException($"{name}: leaf masks not used as asked");
+    var outputs = evaluators.Select(e => new float[100 * e.OutputCount]).ToArray();
+    var scratch = evaluators.Select(e => new float[e.BlockScratchLength]).ToArray();
+    void Block(int which, float[][] batch)
+    {
+        var e = evaluators[which];
+        for (var start = 0; start + TreeEnsembleEvaluator.BlockRows <= batch.Length; start += TreeEnsembleEvaluator.BlockRows)
+            e.EvaluateBlock(batch, start, outputs[which].AsSpan(start * e.OutputCount), scratch[which]);
+    }
+    void Rows(int which, float[][] batch)
+    {
+        var e = evaluators[which];
+        for (var i = 0; i < batch.Length; i++) e.Evaluate(batch[i], outputs[which].AsSpan(i * e.OutputCount, e.OutputCount));
+    }
+    foreach (var batch in batches)
+        foreach (var walk in new Action<int, float[][]>[] { Block, Rows })
+        {
+            walk(0, batch);
+            walk(1, batch);
+            if (!outputs[0].AsSpan(0, 96 * evaluators[0].OutputCount).SequenceEqual(outputs[1].AsSpan(0, 96 * evaluators[0].OutputCount)))
+                throw new InvalidOperationException($"{name}: leaf masks and walk disagree");
+        }
+    var masksBlock = Time(batch => Block(0, batch), rounds);
+    var walkBlock = Time(batch => Block(1, batch), rounds);
+    var masksRow = Time(batch => Rows(0, batch), rounds);
+    var walkRow = Time(batch => Rows(1, batch), rounds);
+    Console.WriteLine($"  evaluator alone, same run (16-row blocks: 96 of each 100 rows; one row per call: all 100):");
+    Console.WriteLine($"    leaf masks  blocks {masksBlock.Wall * 100 / 96,6:F2} us/row, one row {masksRow.Wall,6:F2} us/row");
+    Console.WriteLine($"    walk        blocks {walkBlock.Wall * 100 / 96,6:F2} us/row, one row {walkRow.Wall,6:F2} us/row");
     return true;
 }
 
