@@ -44,6 +44,8 @@ internal sealed class LeafMasks
     }
 
     private readonly Split[] _splits;
+    /// <summary>Floats of the transposed copy the splits read: the last slot's 16 values end here.</summary>
+    private readonly int _valuesNeeded;
 
     /// <summary>
     /// The same splits for one row: by slot, thresholds ascending within a slot, so the splits a value sends right
@@ -70,6 +72,7 @@ internal sealed class LeafMasks
     private LeafMasks(Split[] splits, RowSplit[] rowSplits, (int Slot, int End)[] slots, int[] leafStart, double[] leafValues, int[] ends)
     {
         _splits = splits;
+        _valuesNeeded = splits.Length == 0 ? 0 : splits.Max(s => s.Values) + Rows;
         _rowSplits = rowSplits;
         _slots = slots;
         _leafStart = leafStart;
@@ -166,6 +169,9 @@ internal sealed class LeafMasks
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Evaluate(ReadOnlySpan<float> values, Span<uint> masks, Span<float> outputs, bool hasNaN)
     {
+        // Cut reads at the splits' offsets unchecked: the copy must hold every slot a split reads (16 values each).
+        if (values.Length < _valuesNeeded)
+            throw new ArgumentException("The transposed copy is shorter than the slots the splits read.", nameof(values));
         masks[..MaskLength].Fill(uint.MaxValue);
         if (hasNaN) Cut<WithMissing>(values, masks);
         else Cut<Complete>(values, masks);

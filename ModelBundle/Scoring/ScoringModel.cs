@@ -33,7 +33,8 @@ public sealed class ScoringModel
     public bool UsesTreeEvaluator => _trees is not null;
 
     /// <summary>
-    /// Whether batches are scored 16 rows at a time by leaf masks (trees of at most 32 leaves) rather than walked.
+    /// Whether rows (single, and batches 16 at a time) are scored by leaf masks (trees of at most 32 leaves, 256-bit
+    /// vectors) rather than by walking the trees.
     /// </summary>
     internal bool UsesLeafMasks => _trees?.Evaluator.UsesLeafMasks ?? false;
 

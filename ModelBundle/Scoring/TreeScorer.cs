@@ -76,7 +76,7 @@ internal abstract class TreeScorer
             reason = $"{model.Ensembles.Count} tree ensembles and {model.Calibrators.Count} calibrators do not fit a {manifest.Task} model with {manifest.Classes?.Count ?? 0} classes";
             return null;
         }
-        // Multiclass: all classes' trees in one evaluator, walked together, grouped by depth across classes.
+        // Multiclass: all classes' trees in one evaluator, scored together (walked: grouped by depth across classes).
         var evaluator = TreeEnsembleEvaluator.TryCreate(model.Ensembles, vectorLength, out reason);
         if (evaluator is null) return null;
         switch (manifest.Task)

@@ -6,7 +6,7 @@ namespace MlOps.ModelBundle.Scoring;
 
 /// <summary>
 /// Trees walked node by node, for ensembles <see cref="LeafMasks"/> cannot take (a tree of more than 32 leaves, or
-/// no 256-bit vectors): one row walks 16 trees side by side, trees of similar depth together whichever ensemble
+/// no 256-bit vectors; or when asked, for comparison): one row walks 16 trees side by side, trees of similar depth together whichever ensemble
 /// they belong to; a block of 16 rows walks each tree for its 16 rows side by side. All nodes in one array, splits
 /// first, then leaves. Same semantics as <see cref="TreeEnsembleEvaluator"/> describes.
 /// </summary>

@@ -6,6 +6,7 @@
 //   bench/serving/BundleTool);
 // - HPC multiclass on class (4 classes), 100 iterations (ML.NET's default), 31 leaves: 4 x 100 trees.
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.ML;
 using MlOps.ModelBundle.Packaging;
 using MlOps.ModelBundle.Scoring;
@@ -108,7 +109,8 @@ async Task<bool> BenchAsync(string name, string dataset, string task, string lab
         {
             walk(0, batch);
             walk(1, batch);
-            if (!outputs[0].AsSpan(0, 96 * evaluators[0].OutputCount).SequenceEqual(outputs[1].AsSpan(0, 96 * evaluators[0].OutputCount)))
+            // Bits, not float equality: -0 and 0 must not pass for each other.
+            if (!MemoryMarshal.Cast<float, int>(outputs[0].AsSpan(0, 96 * evaluators[0].OutputCount)).SequenceEqual(MemoryMarshal.Cast<float, int>(outputs[1].AsSpan(0, 96 * evaluators[0].OutputCount))))
                 throw new InvalidOperationException($"{name}: leaf masks and walk disagree");
         }
     var masksBlock = Time(batch => Block(0, batch), rounds);

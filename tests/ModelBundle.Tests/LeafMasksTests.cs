@@ -1,0 +1,143 @@
+using System.Runtime.Intrinsics;
+using MlOps.ModelBundle.Scoring;
+using MlOps.ModelBundle.Trees;
+
+namespace MlOps.ModelBundle.Tests;
+
+/// <summary>
+/// Leaf masks (QuickScorer) against the walk on hand-built trees at the edges trained models rarely reach: 32 leaves
+/// as a left chain, a right chain and a full tree, NaN, infinite and signed-zero thresholds, every kind of Missing
+/// value, a tree without splits whose leaf is not 0, ensembles of uneven sizes, and blocks that mix rows with and
+/// without NaN. Raw outputs compared to the bit, one row at a time and in 16-row blocks.
+/// </summary>
+public sealed class LeafMasksTests
+{
+    private const int Slots = 6;
+
+    private static readonly float[] Thresholds =
+        [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f, 0.5f, 1.5f, -2.25f, 3f, 1e-35f, 1e30f];
+
+    [Fact]
+    public void Hand_built_trees_score_the_same_with_leaf_masks_and_the_walk()
+    {
+        var random = new Random(11);
+        IReadOnlyList<IReadOnlyList<DecisionTree>> ensembles =
+        [
+            [LeftChain(32, random), Full(5, random), NoSplits(7)],
+            [RightChain(32, random), Full(3, random), LeftChain(2, random), RightChain(17, random), Full(1, random)],
+            [Full(4, random), NoSplits(-3)],
+        ];
+        var masks = TreeEnsembleEvaluator.TryCreate(ensembles, Slots, out var reason);
+        Assert.True(masks is not null, reason);
+        var walk = TreeEnsembleEvaluator.TryCreate(ensembles, Slots, out reason, leafMasks: false);
+        Assert.True(walk is not null, reason);
+        // Leaf masks need 256-bit vectors; without them the evaluator walks and this compares the walk with itself.
+        Assert.Equal(Vector256.IsHardwareAccelerated, masks.UsesLeafMasks);
+        Assert.False(walk.UsesLeafMasks);
+
+        var values = ensembles.SelectMany(e => e).SelectMany(t => t.Threshold).ToArray();
+        // 4 blocks: complete rows only, then rows with NaN now and then, then every row with some NaN.
+        var rows = Enumerable.Range(0, 64).Select(r => Row(random, values, nanEvery: r < 16 ? 0 : r < 48 ? 3 : 1)).ToList();
+        var outputs = masks.OutputCount;
+        var expected = new float[rows.Count * outputs];
+        var actual = new float[outputs];
+        for (var r = 0; r < rows.Count; r++)
+        {
+            walk.Evaluate(rows[r], expected.AsSpan(r * outputs, outputs));
+            masks.Evaluate(rows[r], actual);
+            AssertBits(expected.AsSpan(r * outputs, outputs), actual, $"row {r}");
+        }
+        foreach (var evaluator in new[] { masks, walk })
+        {
+            var block = new float[TreeEnsembleEvaluator.BlockRows * outputs];
+            var scratch = new float[evaluator.BlockScratchLength];
+            for (var start = 0; start < rows.Count; start += TreeEnsembleEvaluator.BlockRows)
+            {
+                evaluator.EvaluateBlock(rows, start, block, scratch);
+                AssertBits(expected.AsSpan(start * outputs, block.Length), block, $"block at row {start}, leaf masks {evaluator.UsesLeafMasks}");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_tree_of_33_leaves_is_walked()
+    {
+        var random = new Random(5);
+        var evaluator = TreeEnsembleEvaluator.TryCreate([[Full(5, random), LeftChain(33, random)]], Slots, out var reason);
+        Assert.True(evaluator is not null, reason);
+        Assert.False(evaluator.UsesLeafMasks);
+    }
+
+    private static void AssertBits(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                $"{what}, output {i}: walk {expected[i]:R}, leaf masks {actual[i]:R}");
+    }
+
+    /// <summary>Values on, just below and just above the trees' thresholds, special values, and NaN every <paramref name="nanEvery"/>th slot on average.</summary>
+    private static float[] Row(Random random, float[] thresholds, int nanEvery)
+    {
+        var row = new float[Slots];
+        for (var s = 0; s < Slots; s++)
+        {
+            var threshold = thresholds[random.Next(thresholds.Length)];
+            var value = random.Next(4) switch
+            {
+                0 => threshold,
+                1 => MathF.BitDecrement(threshold),
+                2 => MathF.BitIncrement(threshold),
+                _ => Thresholds[random.Next(Thresholds.Length)],
+            };
+            // NaN only where asked (the NaN thresholds would bring it into complete rows too).
+            row[s] = nanEvery > 0 && random.Next(nanEvery) == 0 ? float.NaN : float.IsNaN(value) ? 1.5f : value;
+        }
+        return row;
+    }
+
+    /// <summary>Split n sends left to split n + 1, right to leaf n: the leftmost leaf sits 31 splits deep.</summary>
+    private static DecisionTree LeftChain(int leaves, Random random) =>
+        Tree(leaves, random, n => n + 1 < leaves - 1 ? n + 1 : ~(leaves - 1), n => ~n);
+
+    private static DecisionTree RightChain(int leaves, Random random) =>
+        Tree(leaves, random, n => ~n, n => n + 1 < leaves - 1 ? n + 1 : ~(leaves - 1));
+
+    /// <summary>Every path <paramref name="depth"/> splits long: 2^depth leaves.</summary>
+    private static DecisionTree Full(int depth, Random random)
+    {
+        var splits = (1 << depth) - 1;
+        int Child(int index) => index < splits ? index : ~(index - splits);
+        return Tree(splits + 1, random, n => Child(2 * n + 1), n => Child(2 * n + 2));
+    }
+
+    private static DecisionTree NoSplits(double leaf) => new([], [], [], [], [], [leaf]);
+
+    private static DecisionTree Tree(int leaves, Random random, Func<int, int> left, Func<int, int> right)
+    {
+        var splits = leaves - 1;
+        var threshold = new float[splits];
+        var missing = new float[splits];
+        for (var n = 0; n < splits; n++)
+        {
+            threshold[n] = Thresholds[random.Next(Thresholds.Length)];
+            // ML.NET's two forms (threshold: NaN goes left; threshold + 1: right), NaN (the tree keeps NaN), and
+            // values either side of the threshold.
+            missing[n] = random.Next(5) switch
+            {
+                0 => threshold[n],
+                1 => threshold[n] + 1,
+                2 => float.NaN,
+                3 => MathF.BitDecrement(threshold[n]),
+                _ => MathF.BitIncrement(threshold[n]),
+            };
+        }
+        return new DecisionTree(
+            Enumerable.Range(0, splits).Select(_ => random.Next(Slots)).ToArray(),
+            threshold,
+            missing,
+            Enumerable.Range(0, splits).Select(left).ToArray(),
+            Enumerable.Range(0, splits).Select(right).ToArray(),
+            Enumerable.Range(0, leaves).Select(_ => (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-3, 6))).ToArray());
+    }
+}
