@@ -25,7 +25,7 @@ FOCUS = re.compile(r"HttpProtocol\+<ProcessRequests>|SocketConnection\+<Do(Send|
 GROUPS = [
     ("tracing, hosting Activity and log scope", r"System\.Diagnostics\.Activity|TracerProviderSdk|HttpInListener|DiagnosticListener|BeginScope|ScopeProvider|PredictionService\.StartActivity"),
     ("metrics (OpenTelemetry instruments)", r"OpenTelemetry\.Metrics|System\.Diagnostics\.Metrics|HostingMetrics|RoutingMetrics|KestrelMetrics"),
-    ("scoring (tree evaluator)", r"TreeEnsembleEvaluator|TreeScorer|ScoringModel\.Predict"),
+    ("scoring (tree evaluator)", r"TreeEnsembleEvaluator|LeafMasks|TreeWalk|TreeScorer|ScoringModel\.Predict"),
     ("request parsing (RowParser)", r"RowParser|InputSchema|PlainJsonRows|Utf8Lookup"),
     ("drift sampling", r"DriftWindow"),
     ("response JSON", r"PredictionJson"),
