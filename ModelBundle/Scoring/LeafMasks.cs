@@ -49,12 +49,14 @@ internal sealed class LeafMasks
 
     /// <summary>
     /// The same splits for one row: by slot, thresholds ascending within a slot, so the splits a value sends right
-    /// (threshold &lt; value) are a prefix of its slot's.
+    /// (threshold &lt; value) are a prefix of its slot's. A NaN threshold sorts first (float.CompareTo) and sends
+    /// every value right, so it stays in the prefix.
     /// </summary>
     private readonly RowSplit[] _rowSplits;
     /// <summary>Per slot that some split reads: the slot, and where its splits end in <see cref="_rowSplits"/>.</summary>
     private readonly (int Slot, int End)[] _slots;
 
+    /// <summary>One split for one row: its test, its tree, and what a value going right keeps of the tree's mask.</summary>
     [StructLayout(LayoutKind.Sequential)]
     private readonly struct RowSplit(float threshold, int tree, uint leftLeaves, bool nanLeft)
     {
@@ -63,6 +65,7 @@ internal sealed class LeafMasks
         public readonly uint RightKeeps = ~leftLeaves;
         public readonly bool NanLeft = nanLeft;
     }
+
     /// <summary>Per tree, where its leaves start in <see cref="_leafValues"/>.</summary>
     private readonly int[] _leafStart;
     /// <summary>Every tree's leaf values, left to right (a tree without splits: one 0 leaf).</summary>
