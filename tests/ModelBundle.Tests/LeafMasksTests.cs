@@ -12,10 +12,9 @@ namespace MlOps.ModelBundle.Tests;
 /// </summary>
 public sealed class LeafMasksTests
 {
-    private const int Slots = 6;
+    private const int Slots = HandBuiltTrees.Slots;
 
-    private static readonly float[] Thresholds =
-        [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f, 0.5f, 1.5f, -2.25f, 3f, 1e-35f, 1e30f];
+    private static readonly float[] Thresholds = HandBuiltTrees.Thresholds;
 
     [Fact]
     public void Hand_built_trees_score_the_same_with_leaf_masks_and_the_walk()
@@ -23,9 +22,9 @@ public sealed class LeafMasksTests
         var random = new Random(11);
         IReadOnlyList<IReadOnlyList<DecisionTree>> ensembles =
         [
-            [LeftChain(32, random), Full(5, random), NoSplits(7)],
-            [RightChain(32, random), Full(3, random), LeftChain(2, random), RightChain(17, random), Full(1, random)],
-            [Full(4, random), NoSplits(-3)],
+            [HandBuiltTrees.LeftChain(32, random), HandBuiltTrees.Full(5, random), HandBuiltTrees.NoSplits(7)],
+            [HandBuiltTrees.RightChain(32, random), HandBuiltTrees.Full(3, random), HandBuiltTrees.LeftChain(2, random), HandBuiltTrees.RightChain(17, random), HandBuiltTrees.Full(1, random)],
+            [HandBuiltTrees.Full(4, random), HandBuiltTrees.NoSplits(-3)],
         ];
         var masks = TreeEnsembleEvaluator.TryCreate(ensembles, Slots, out var reason);
         Assert.True(masks is not null, reason);
@@ -63,7 +62,7 @@ public sealed class LeafMasksTests
     public void A_tree_of_33_leaves_is_walked()
     {
         var random = new Random(5);
-        var evaluator = TreeEnsembleEvaluator.TryCreate([[Full(5, random), LeftChain(33, random)]], Slots, out var reason);
+        var evaluator = TreeEnsembleEvaluator.TryCreate([[HandBuiltTrees.Full(5, random), HandBuiltTrees.LeftChain(33, random)]], Slots, out var reason);
         Assert.True(evaluator is not null, reason);
         Assert.False(evaluator.UsesLeafMasks);
     }
@@ -94,50 +93,5 @@ public sealed class LeafMasksTests
             row[s] = nanEvery > 0 && random.Next(nanEvery) == 0 ? float.NaN : float.IsNaN(value) ? 1.5f : value;
         }
         return row;
-    }
-
-    /// <summary>Split n sends left to split n + 1, right to leaf n: the leftmost leaf sits 31 splits deep.</summary>
-    private static DecisionTree LeftChain(int leaves, Random random) =>
-        Tree(leaves, random, n => n + 1 < leaves - 1 ? n + 1 : ~(leaves - 1), n => ~n);
-
-    private static DecisionTree RightChain(int leaves, Random random) =>
-        Tree(leaves, random, n => ~n, n => n + 1 < leaves - 1 ? n + 1 : ~(leaves - 1));
-
-    /// <summary>Every path <paramref name="depth"/> splits long: 2^depth leaves.</summary>
-    private static DecisionTree Full(int depth, Random random)
-    {
-        var splits = (1 << depth) - 1;
-        int Child(int index) => index < splits ? index : ~(index - splits);
-        return Tree(splits + 1, random, n => Child(2 * n + 1), n => Child(2 * n + 2));
-    }
-
-    private static DecisionTree NoSplits(double leaf) => new([], [], [], [], [], [leaf]);
-
-    private static DecisionTree Tree(int leaves, Random random, Func<int, int> left, Func<int, int> right)
-    {
-        var splits = leaves - 1;
-        var threshold = new float[splits];
-        var missing = new float[splits];
-        for (var n = 0; n < splits; n++)
-        {
-            threshold[n] = Thresholds[random.Next(Thresholds.Length)];
-            // ML.NET's two forms (threshold: NaN goes left; threshold + 1: right), NaN (the tree keeps NaN), and
-            // values either side of the threshold.
-            missing[n] = random.Next(5) switch
-            {
-                0 => threshold[n],
-                1 => threshold[n] + 1,
-                2 => float.NaN,
-                3 => MathF.BitDecrement(threshold[n]),
-                _ => MathF.BitIncrement(threshold[n]),
-            };
-        }
-        return new DecisionTree(
-            Enumerable.Range(0, splits).Select(_ => random.Next(Slots)).ToArray(),
-            threshold,
-            missing,
-            Enumerable.Range(0, splits).Select(left).ToArray(),
-            Enumerable.Range(0, splits).Select(right).ToArray(),
-            Enumerable.Range(0, leaves).Select(_ => (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-3, 6))).ToArray());
     }
 }
