@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using MlOps.ModelBundle.Trees;
@@ -24,7 +23,7 @@ namespace MlOps.ModelBundle.Scoring;
 /// </summary>
 internal sealed class TreeEnsembleEvaluator
 {
-    /// <summary>Evaluate keeps one int per tree on the stack: 16 KB at most.</summary>
+    /// <summary>A row's scorer keeps one int per tree on the stack (leaf masks or the walk's leaves): 16 KB at most.</summary>
     private const int MaxTrees = 4096;
 
     /// <summary>Rows <see cref="EvaluateBlock"/> scores together.</summary>
