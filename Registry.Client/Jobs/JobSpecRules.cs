@@ -43,6 +43,7 @@ public static class JobSpecRules
         new("featureFraction", 0, 1, Integer: false, MinExclusive: true),
         new("subsampleFraction", 0, 1, Integer: false, MinExclusive: true),
         new("maxBinCountPerFeature", 2, 65_535, Integer: true),
+        new("maximumTreeDepth", 0, 1_000, Integer: true),
     ];
 
     /// <summary>LightGBM threads: a setting of the spec, not a hyper-parameter a sweep may vary.</summary>
@@ -114,7 +115,8 @@ public static class JobSpecRules
         [
             (p.NumberOfIterations, TrainerRanges[0]), (p.NumberOfLeaves, TrainerRanges[1]), (p.LearningRate, TrainerRanges[2]),
             (p.MinimumExampleCountPerLeaf, TrainerRanges[3]), (p.L2Regularization, TrainerRanges[4]), (p.FeatureFraction, TrainerRanges[5]),
-            (p.SubsampleFraction, TrainerRanges[6]), (p.MaxBinCountPerFeature, TrainerRanges[7]), (p.NumberOfThreads, ThreadsRange),
+            (p.SubsampleFraction, TrainerRanges[6]), (p.MaxBinCountPerFeature, TrainerRanges[7]), (p.MaximumTreeDepth, TrainerRanges[8]),
+            (p.NumberOfThreads, ThreadsRange),
         ];
         foreach (var (value, range) in values)
         {

@@ -43,7 +43,9 @@ public sealed record TrainerParams(
     int? Seed = null,
     /// <summary>LightGBM threads (1-64). The model bytes are reproducible for a given count; another count may change
     /// the last bits. Null: the worker's <c>Worker:Threads</c> (default 1).</summary>
-    int? NumberOfThreads = null);
+    int? NumberOfThreads = null,
+    /// <summary>Deepest a tree may grow (LightGBM's max_depth); 0 or null: no limit, the leaf count alone bounds it.</summary>
+    int? MaximumTreeDepth = null);
 
 /// <summary>A hyper-parameter search: each trial is a child run; the best on the gate metric is registered.</summary>
 public sealed record SweepSpec(

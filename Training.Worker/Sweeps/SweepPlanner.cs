@@ -19,6 +19,7 @@ public static class SweepPlanner
         ["featureFraction"] = (p, v) => p with { FeatureFraction = v },
         ["subsampleFraction"] = (p, v) => p with { SubsampleFraction = v },
         ["maxBinCountPerFeature"] = (p, v) => p with { MaxBinCountPerFeature = Int(v) },
+        ["maximumTreeDepth"] = (p, v) => p with { MaximumTreeDepth = Int(v) },
     };
 
     public static IReadOnlyList<TrainerParams> Plan(SweepSpec sweep, TrainerParams? baseParams)

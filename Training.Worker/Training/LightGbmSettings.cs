@@ -18,7 +18,8 @@ public sealed record LightGbmSettings(
     double SubsampleFraction,
     int MaxBinCountPerFeature,
     int Seed,
-    int NumberOfThreads)
+    int NumberOfThreads,
+    int MaximumTreeDepth)
 {
     /// <summary>
     /// Threads are fixed, not "all cores": LightGBM's histogram sums depend on how rows are split between
@@ -40,7 +41,8 @@ public sealed record LightGbmSettings(
             SubsampleFraction: p.SubsampleFraction ?? 1.0,
             MaxBinCountPerFeature: p.MaxBinCountPerFeature ?? 255,
             Seed: p.Seed ?? 42,
-            NumberOfThreads: p.NumberOfThreads ?? threads);
+            NumberOfThreads: p.NumberOfThreads ?? threads,
+            MaximumTreeDepth: p.MaximumTreeDepth ?? 0);
         settings.Validate();
         return settings;
     }
@@ -49,7 +51,7 @@ public sealed record LightGbmSettings(
     private void Validate()
     {
         var merged = new TrainerParams(NumberOfIterations, NumberOfLeaves, LearningRate, MinimumExampleCountPerLeaf, L2Regularization,
-            FeatureFraction, SubsampleFraction, MaxBinCountPerFeature, Seed, NumberOfThreads);
+            FeatureFraction, SubsampleFraction, MaxBinCountPerFeature, Seed, NumberOfThreads, MaximumTreeDepth);
         if (JobSpecRules.Trainer(merged, "trainer") is { } error) throw new TrainingSpecException("Trainer parameter " + error);
     }
 
@@ -66,6 +68,7 @@ public sealed record LightGbmSettings(
         ["maxBinCountPerFeature"] = Format(MaxBinCountPerFeature),
         ["seed"] = Format(Seed),
         ["numberOfThreads"] = Format(NumberOfThreads),
+        ["maximumTreeDepth"] = Format(MaximumTreeDepth),
     };
 
     internal TOptions Apply<TOptions, TOutput, TTransformer, TModel>(TOptions options)
@@ -96,6 +99,8 @@ public sealed record LightGbmSettings(
             SubsampleFraction = SubsampleFraction,
             // LightGBM only bags when a frequency is set; 1 = every iteration.
             SubsampleFrequency = SubsampleFraction < 1 ? 1 : 0,
+            // 0 is ML.NET's and LightGBM's own default (no limit): a spec without it trains the same bytes as before.
+            MaximumTreeDepth = MaximumTreeDepth,
         };
         return options;
     }

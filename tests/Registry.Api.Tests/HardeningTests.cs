@@ -109,6 +109,8 @@ public sealed class HardeningTests(RegistryFixture registry) : IClassFixture<Reg
         "spec.trainer.learningRate must be a number in (0, 1], not 7")]
     [InlineData("{\"spec\":{\"experiment\":\"e\",\"dataset\":{\"name\":\"d\"},\"task\":\"binary\",\"label\":\"y\",\"trainer\":{\"numberOfThreads\":0}}}",
         "spec.trainer.numberOfThreads must be an integer in [1, 64], not 0")]
+    [InlineData("{\"spec\":{\"experiment\":\"e\",\"dataset\":{\"name\":\"d\"},\"task\":\"binary\",\"label\":\"y\",\"trainer\":{\"maximumTreeDepth\":-1}}}",
+        "spec.trainer.maximumTreeDepth must be an integer in [0, 1000], not -1")]
     [InlineData("{\"spec\":{\"experiment\":\"e\",\"dataset\":{\"name\":\"d\"},\"task\":\"regression\",\"label\":\"y\",\"sweep\":{\"strategy\":\"grid\",\"space\":{\"numberOfThreads\":[1,2]}}}}",
         "spec.sweep.space.numberOfThreads is not a trainer parameter")]
     [InlineData("{\"spec\":{\"experiment\":\"e\",\"dataset\":{\"name\":\"d\"},\"task\":\"regression\",\"label\":\"y\",\"sweep\":{\"strategy\":\"grid\",\"space\":{\"maxDepth\":[3]}}}}",

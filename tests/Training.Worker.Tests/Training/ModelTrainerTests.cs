@@ -116,6 +116,28 @@ public sealed class ModelTrainerTests
     }
 
     [Fact]
+    public async Task A_depth_limit_bounds_every_tree_of_the_bundle()
+    {
+        // Credit with 31 leaves grows trees deeper than 4 when only the leaf count bounds them.
+        var unlimited = await TrainAsync(Samples.Credit with { Trainer = new TrainerParams(NumberOfIterations: 30, NumberOfLeaves: 31) });
+        var limited = await TrainAsync(Samples.Credit with { Trainer = new TrainerParams(NumberOfIterations: 30, NumberOfLeaves: 31, MaximumTreeDepth: 4) });
+
+        Assert.Equal("0", unlimited.Params["maximumTreeDepth"]);
+        Assert.Equal("4", limited.Params["maximumTreeDepth"]);
+        Assert.True(await DeepestTreeAsync(unlimited) > 4);
+        Assert.Equal(4, await DeepestTreeAsync(limited));
+        Assert.True(limited.Metrics[MetricNames.Auc] > 0.8, $"AUC {limited.Metrics[MetricNames.Auc]}");
+    }
+
+    private static async Task<int> DeepestTreeAsync(TrainingResult result)
+    {
+        await using var reader = await ModelBundle.Packaging.BundleReader.OpenAsync(new MemoryStream(result.Bundle), CancellationToken.None);
+        var trees = reader.Trees!.Ensembles.SelectMany(e => e).ToList();
+        Assert.NotEmpty(trees);
+        return trees.Max(t => t.Problem(int.MaxValue, out var depth) is null ? depth : throw new InvalidOperationException("a malformed tree"));
+    }
+
+    [Fact]
     public async Task Two_threads_give_identical_bytes_run_after_run()
     {
         // Ames (2,930 rows x 74 columns): enough rows that LightGBM splits its histogram work between the threads.
