@@ -42,8 +42,11 @@ public sealed class PredictionLogService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Off (SamplePercent 0, the default): nothing is ever handed over, so nothing polls for it either. The 10 ms
+        // collector woke a thread-pool thread 100 times a second, and under load each wake-up set idle workers spinning.
+        if (!_options.Enabled) return;
         var uploading = Task.Run(() => UploadLoopAsync(stoppingToken), CancellationToken.None);
-        if (_options.Enabled) _ = Task.Run(() => WarmUpWriterAsync(stoppingToken), CancellationToken.None);
+        _ = Task.Run(() => WarmUpWriterAsync(stoppingToken), CancellationToken.None);
         try
         {
             await CollectLoopAsync(stoppingToken);

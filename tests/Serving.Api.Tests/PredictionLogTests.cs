@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using MlOps.PredictionLog;
 using MlOps.Registry.Client;
 using MlOps.Registry.Client.Models;
@@ -121,6 +123,9 @@ public sealed class PredictionLogTests(TrainedModels models) : IAsyncLifetime
             Assert.Equal(25, answer.Ids.Count);
             var scrape = await client.Http.GetStringAsync("metrics");
             Assert.Equal(0, Assertions.Metric(scrape, "mlops_serving_prediction_log_sampled_total", ("model", "quiet")));
+            // Nor does a writer poll for rows that never come: its loop woke the thread pool 100 times a second.
+            var writer = serving.Services.GetServices<IHostedService>().OfType<Api.PredictionLog.PredictionLogService>().Single();
+            Assert.True(writer.ExecuteTask?.IsCompletedSuccessfully, "the prediction log writer runs at 0 %");
         }
         // Disposed: the writer has flushed whatever it had on shutdown, and there was nothing.
         Assert.Empty((await _registry.Admin.ListPredictionLogFilesAsync("quiet")).Files);
