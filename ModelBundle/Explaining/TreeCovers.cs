@@ -1,5 +1,6 @@
 using MlOps.ModelBundle.Features;
 using MlOps.ModelBundle.Packaging;
+using MlOps.ModelBundle.Scoring;
 using MlOps.ModelBundle.Trees;
 
 namespace MlOps.ModelBundle.Explaining;
@@ -20,12 +21,39 @@ public sealed record TreeCovers(IReadOnlyList<IReadOnlyList<IReadOnlyList<int>>>
         var trees = ensembles.Select(e => e.Select(t => ExplainTree.TryCreate(t, encoder, out var reason)
             ?? throw new InvalidOperationException($"No tree covers for this model: {reason}.")).ToArray()).ToList();
         var counts = trees.Select(e => e.Select(t => new int[t.LeafValues.Length]).ToArray()).ToArray();
+        // Flat, in the evaluator's tree order (ensemble after ensemble), over the same arrays.
+        var flat = counts.SelectMany(e => e).ToArray();
+        var walks = trees.SelectMany(e => e).ToArray();
+        // Leaf masks find 16 rows' leaves at once (bench/scale: 3M rows x 100 trees in ~2 s instead of ~18 s walking);
+        // the rows left over, and models leaf masks do not take, walk.
+        var evaluator = TreeEnsembleEvaluator.TryCreate(ensembles, encoder.Length, out _) is { UsesLeafMasks: true } e ? e : null;
+        var block = new List<float[]>(TreeEnsembleEvaluator.BlockRows);
+        var leaves = evaluator is null ? [] : new int[flat.Length * TreeEnsembleEvaluator.BlockRows];
+        var scratch = evaluator is null ? [] : new float[evaluator.BlockScratchLength];
         foreach (var row in trainingRows)
         {
             if (row.Length != encoder.Length) throw new ArgumentException($"Expected {encoder.Length} features, got {row.Length}.", nameof(trainingRows));
-            for (var e = 0; e < trees.Count; e++)
-                for (var t = 0; t < trees[e].Length; t++) counts[e][t][trees[e][t].LeafOf(row)]++;
+            if (evaluator is null)
+            {
+                Walk(row, walks, flat);
+                continue;
+            }
+            block.Add(row);
+            if (block.Count < TreeEnsembleEvaluator.BlockRows) continue;
+            evaluator.LeavesBlock(block, 0, leaves, scratch);
+            for (var t = 0; t < flat.Length; t++)
+            {
+                var tree = flat[t];
+                foreach (var leaf in leaves.AsSpan(t * TreeEnsembleEvaluator.BlockRows, TreeEnsembleEvaluator.BlockRows)) tree[leaf]++;
+            }
+            block.Clear();
         }
+        foreach (var row in block) Walk(row, walks, flat);
         return new TreeCovers(counts.Select(IReadOnlyList<IReadOnlyList<int>> (e) => e.Select(IReadOnlyList<int> (c) => c).ToList()).ToList());
+    }
+
+    private static void Walk(float[] row, ExplainTree[] trees, int[][] counts)
+    {
+        for (var t = 0; t < trees.Length; t++) counts[t][trees[t].LeafOf(row)]++;
     }
 }

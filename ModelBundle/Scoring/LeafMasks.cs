@@ -70,9 +70,11 @@ internal sealed class LeafMasks
     private readonly int[] _leafStart;
     /// <summary>Every tree's leaf values, left to right (a tree without splits: one 0 leaf).</summary>
     private readonly double[] _leafValues;
+    /// <summary>Beside each of <see cref="_leafValues"/>: the leaf's index in its tree (<c>~child</c>), for <see cref="Leaves"/>.</summary>
+    private readonly int[] _leafIndex;
     private readonly int[] _ends;
 
-    private LeafMasks(Split[] splits, RowSplit[] rowSplits, (int Slot, int End)[] slots, int[] leafStart, double[] leafValues, int[] ends)
+    private LeafMasks(Split[] splits, RowSplit[] rowSplits, (int Slot, int End)[] slots, int[] leafStart, double[] leafValues, int[] leafIndex, int[] ends)
     {
         _splits = splits;
         _valuesNeeded = splits.Length == 0 ? 0 : splits.Max(s => s.Values) + Rows;
@@ -80,6 +82,7 @@ internal sealed class LeafMasks
         _slots = slots;
         _leafStart = leafStart;
         _leafValues = leafValues;
+        _leafIndex = leafIndex;
         _ends = ends;
     }
 
@@ -99,6 +102,7 @@ internal sealed class LeafMasks
         var rowSplits = new List<(int Slot, RowSplit Split)>();
         var leafStart = new int[trees.Count];
         var leafValues = new List<double>();
+        var leafIndex = new List<int>();
         var leftLeaves = new List<(int Split, int First, int Count)>();
         for (var t = 0; t < trees.Count; t++)
         {
@@ -107,10 +111,11 @@ internal sealed class LeafMasks
             if (tree.SplitCount == 0)
             {
                 leafValues.Add(0); // a tree without splits outputs 0, whatever its leaf says
+                leafIndex.Add(0);
                 continue;
             }
             leftLeaves.Clear();
-            InOrder(tree, 0, leafValues, leafStart[t], leftLeaves);
+            InOrder(tree, 0, leafValues, leafIndex, leafStart[t], leftLeaves);
             foreach (var (split, first, count) in leftLeaves)
             {
                 var left = (uint)(((1UL << count) - 1) << first);
@@ -127,14 +132,14 @@ internal sealed class LeafMasks
         var slots = new List<(int Slot, int End)>();
         for (var i = 0; i < bySlot.Length; i++)
             if (i + 1 == bySlot.Length || bySlot[i + 1].Slot != bySlot[i].Slot) slots.Add((bySlot[i].Slot, i + 1));
-        return new LeafMasks(ordered, bySlot.Select(s => s.Split).ToArray(), slots.ToArray(), leafStart, leafValues.ToArray(), ends);
+        return new LeafMasks(ordered, bySlot.Select(s => s.Split).ToArray(), slots.ToArray(), leafStart, leafValues.ToArray(), leafIndex.ToArray(), ends);
     }
 
     /// <summary>
     /// Numbers the leaves under <paramref name="node"/> left to right (appending their values) and records, for
     /// each split, the range of its left subtree's leaves, relative to the tree's first leaf.
     /// </summary>
-    private static void InOrder(DecisionTree tree, int node, List<double> values, int treeStart, List<(int, int, int)> leftLeaves)
+    private static void InOrder(DecisionTree tree, int node, List<double> values, List<int> indices, int treeStart, List<(int, int, int)> leftLeaves)
     {
         // Depth-first with an explicit stack: a trees.json can hold deep trees (DecisionTree checked it is a tree).
         var stack = new Stack<(int Node, bool Left)>();
@@ -146,6 +151,7 @@ internal sealed class LeafMasks
             if (n < 0)
             {
                 values.Add(tree.LeafValues[~n]);
+                indices.Add(~n);
                 continue;
             }
             if (afterLeft)
@@ -172,13 +178,35 @@ internal sealed class LeafMasks
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Evaluate(ReadOnlySpan<float> values, Span<uint> masks, Span<float> outputs, bool hasNaN)
     {
+        Cut(values, masks, hasNaN);
+        Sum(masks, outputs);
+    }
+
+    /// <summary>
+    /// The leaf each of the block's 16 rows reaches in each tree, as its index in the tree (<c>~child</c>; 0 for a tree
+    /// without splits): <paramref name="leaves"/>[tree * 16 + row], trees in tree order. What tree covers count.
+    /// </summary>
+    public void Leaves(ReadOnlySpan<float> values, Span<uint> masks, bool hasNaN, Span<int> leaves)
+    {
+        if (leaves.Length < MaskLength) throw new ArgumentException($"Expected room for {MaskLength} leaves, got {leaves.Length}.", nameof(leaves));
+        Cut(values, masks, hasNaN);
+        for (var t = 0; t < TreeCount; t++)
+        {
+            var start = _leafStart[t];
+            for (var row = t * Rows; row < (t + 1) * Rows; row++) leaves[row] = _leafIndex[start + BitOperations.TrailingZeroCount(masks[row])];
+        }
+    }
+
+    /// <summary>All masks set, then every split's cut (<see cref="Cut{TTest}"/>).</summary>
+    private void Cut(ReadOnlySpan<float> values, Span<uint> masks, bool hasNaN)
+    {
         // Cut reads at the splits' offsets unchecked: the copy must hold every slot a split reads (16 values each).
         if (values.Length < _valuesNeeded)
             throw new ArgumentException("The transposed copy is shorter than the slots the splits read.", nameof(values));
+        if (masks.Length < MaskLength) throw new ArgumentException($"Expected {MaskLength} masks, got {masks.Length}.", nameof(masks));
         masks[..MaskLength].Fill(uint.MaxValue);
         if (hasNaN) Cut<WithMissing>(values, masks);
         else Cut<Complete>(values, masks);
-        Sum(masks, outputs);
     }
 
     /// <summary>
