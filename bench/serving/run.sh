@@ -17,6 +17,9 @@
 #   SERVER_ENV   extra environment for Serving.Api, e.g. "DOTNET_GCgen0size=0x2000000"
 #   OTHER_MAX [10] RETRIES [1]: a Serving.Api run in which other processes used more than OTHER_MAX % of the CPU
 #                is repeated, up to RETRIES times (as run_all.sh does for the peers)
+#   ROUNDS [1]   rounds of (peers, then every build), interleaved; the tables take each figure's median over the
+#                rounds. On this 2-core VM one server's requests/s moves by 10-30 % from minute to minute, so a
+#                ratio of two figures taken a minute apart is only as steady as that; rounds make it steadier.
 #   bench.sh / run_all.sh settings pass through: THREADS CONNS DURATION WARMUP QUIET_MAX_BUSY QUIET_WAIT ...
 set -euo pipefail
 
@@ -31,6 +34,7 @@ QUIET_MAX_BUSY="${QUIET_MAX_BUSY:-15}"
 QUIET_WAIT="${QUIET_WAIT:-180}"
 OTHER_MAX="${OTHER_MAX:-10}"
 RETRIES="${RETRIES:-1}"
+ROUNDS="${ROUNDS:-1}"
 mkdir -p "$OUT_DIR"
 export PEER_ARTIFACTS="$PEERS_DIR/artifacts"
 
@@ -55,13 +59,9 @@ wait_quiet() {  # as run_all.sh: wait (bounded) for other work on the machine to
   done
 }
 
-# ---- 1. peers (their own harness: trains the XGBoost model, writes artifacts/ with the request bodies) ----
+# ---- 1. peers' setup and request bodies (their own harness: trains the XGBoost model, writes artifacts/) ----
 [[ "${SKIP_SETUP:-0}" == 1 ]] || bash "$PEERS_DIR/setup.sh" > "$OUT_DIR/peers-setup.log" 2>&1
-if [[ -n "$PEERS" ]]; then
-  log "=== peers: $PEERS"
-  PEERS="$PEERS" OUT_DIR="$OUT_DIR/peers" QUIET_MAX_BUSY="$QUIET_MAX_BUSY" QUIET_WAIT="$QUIET_WAIT" OTHER_MAX="$OTHER_MAX" RETRIES="$RETRIES" \
-    bash "$PEERS_DIR/run_all.sh" 1 | tee "$OUT_DIR/peers.log"
-elif [[ ! -f "$PEER_ARTIFACTS/sample_row.json" ]]; then
+if [[ ! -f "$PEER_ARTIFACTS/sample_row.json" ]]; then
   (cd "$PEERS_DIR" && /usr/bin/python3 train.py "$DATASET" Sale_Price --out "$PEER_ARTIFACTS") > "$OUT_DIR/peers-train.txt"
 fi
 
@@ -82,21 +82,32 @@ else
     | tee "$OUT_DIR/serving.train.txt"
 fi
 
+for round in $(seq 1 "$ROUNDS"); do
+# One round's files: at the top with one round (as before rounds existed), else under round<N>/.
+rdir="$OUT_DIR"; ((ROUNDS == 1)) || rdir="$OUT_DIR/round$round"
+mkdir -p "$rdir"
+if [[ -n "$PEERS" ]]; then
+  log "=== round $round/$ROUNDS: peers: $PEERS"
+  PEERS="$PEERS" OUT_DIR="$rdir/peers" QUIET_MAX_BUSY="$QUIET_MAX_BUSY" QUIET_WAIT="$QUIET_WAIT" OTHER_MAX="$OTHER_MAX" RETRIES="$RETRIES" \
+    bash "$PEERS_DIR/run_all.sh" 1 | tee "$rdir/peers.log"
+  sed -i "s/ round=1 / round=$round /" "$rdir"/peers/round1/*.result
+fi
+
 for entry in $SERVING_BUILDS; do
 label="${entry%%=*}"; build="${entry#*=}"; build_env=""
 if [[ "$build" == *,* ]]; then build_env="${build#*,}"; build="${build%%,*}"; fi
-log "=== Serving.Api ($label: $build ${build_env}) on 127.0.0.1:$PORT"
+log "=== round $round/$ROUNDS: Serving.Api ($label: $build ${build_env}) on 127.0.0.1:$PORT"
 if ss -Hltn "sport = :$PORT" | grep -q .; then echo "port $PORT is already in use" >&2; exit 1; fi
 # The content root is the build, as in the container image: its appsettings.json (span and hosting-log settings,
 # drift sampling) apply. Started from the repository root, the service would run on code defaults instead.
 # shellcheck disable=SC2086  # SERVER_ENV is a word list on purpose
 env ${SERVER_ENV:-} ${build_env//,/ } Serving__Models__0__Name=ames Serving__Models__0__BundlePath="$OUT_DIR/model/model.bundle.zip" \
   ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-  ASPNETCORE_CONTENTROOT="$build" dotnet "$build/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$PORT" > "$OUT_DIR/$label.server.log" 2>&1 &
+  ASPNETCORE_CONTENTROOT="$build" dotnet "$build/MlOps.Serving.Api.dll" --urls "http://127.0.0.1:$PORT" > "$rdir/$label.server.log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
-  kill -0 "$pid" 2>/dev/null || { echo "Serving.Api exited; see $OUT_DIR/$label.server.log" >&2; exit 1; }
+  kill -0 "$pid" 2>/dev/null || { echo "Serving.Api exited; see $rdir/$label.server.log" >&2; exit 1; }
   curl -sf "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
   sleep 0.5
 done
@@ -116,18 +127,19 @@ PY
 for mode in single batch; do
   for attempt in $(seq 1 $((RETRIES + 1))); do
     wait_quiet
-    SAMPLE_PID="$pid" RESULT_FILE="$OUT_DIR/$label.$mode.result" RAW_FILE="$OUT_DIR/$label.$mode.wrk.txt" ENDPOINT=/predict \
+    SAMPLE_PID="$pid" RESULT_FILE="$rdir/$label.$mode.result" RAW_FILE="$rdir/$label.$mode.wrk.txt" ENDPOINT=/predict \
       bash "$PEERS_DIR/bench.sh" "$PORT" "$mode" | sed 's/^/  /'
-    other=$(tr ' ' '\n' < "$OUT_DIR/$label.$mode.result" | sed -n 's/^other_cpu_pct=//p')
-    sed -i "s|\$| peer=$label round=1 port=$PORT attempt=$attempt|" "$OUT_DIR/$label.$mode.result"
+    other=$(tr ' ' '\n' < "$rdir/$label.$mode.result" | sed -n 's/^other_cpu_pct=//p')
+    sed -i "s|\$| peer=$label round=$round port=$PORT attempt=$attempt|" "$rdir/$label.$mode.result"
     awk -v o="$other" -v m="$OTHER_MAX" 'BEGIN {exit !(o <= m)}' && break
     if ((attempt <= RETRIES)); then log "  other processes used ${other}% of the CPU during that run (> ${OTHER_MAX}%); repeating it"
     else log "  other processes used ${other}% of the CPU during that run; keeping it, flagged"; fi
   done
 done
-curl -s "http://127.0.0.1:$PORT/metrics" > "$OUT_DIR/$label.metrics.txt" || true
+curl -s "http://127.0.0.1:$PORT/metrics" > "$rdir/$label.metrics.txt" || true
 kill "$pid"; wait "$pid" 2>/dev/null || true
 trap - EXIT
+done
 done
 
 # ---- 3. table ----

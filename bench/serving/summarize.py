@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""summarize.py OUT_DIR: one table of every *.result line of a bench/serving/run.sh run, plus our ratios and goals."""
-import glob, os, sys
+"""summarize.py OUT_DIR: one table of every *.result line of a bench/serving/run.sh run, plus our ratios and goals.
+With several rounds (ROUNDS=N), every figure the ratios use is the median of that figure over the rounds."""
+import glob, os, statistics, sys
 
 out = sys.argv[1]
 rows = []
@@ -18,21 +19,25 @@ def cpu_us(r):
 
 def get(peer, mode, key="rps"):
     vals = [float(r[key]) for r in rows if r.get("peer") == peer and r.get("mode") == mode and key in r]
-    return vals[-1] if vals else None
+    return statistics.median(vals) if vals else None
+
+rounds = sorted({int(r.get("round", 1)) for r in rows})
 
 def best(peers, mode):
     vals = [(get(p, mode), p) for p in peers if get(p, mode) is not None]
     return max(vals) if vals else (None, None)
 
 print("# Serving load test\n")
-env = glob.glob(os.path.join(out, "peers", "environment.txt"))
+env = sorted(glob.glob(os.path.join(out, "**", "peers", "environment.txt"), recursive=True))
 if env:
     print("```\n" + open(env[0]).read().strip() + "\n```\n")
-print("| server | rows/req | requests/s | rows/s | p50 ms | p99 ms | errors | peak RSS MiB | server CPU us/row | host busy % | other procs % |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
-for r in rows:
+if len(rounds) > 1:
+    print(f"{len(rounds)} rounds, each the peers then every build; the ratios below use each figure's median over the rounds.\n")
+print("| round | server | rows/req | requests/s | rows/s | p50 ms | p99 ms | errors | peak RSS MiB | server CPU us/row | host busy % | other procs % |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+for r in sorted(rows, key=lambda r: int(r.get("round", 1))):
     rps = float(r["rps"]); n = int(r["rows_per_request"])
-    print(f"| {r['peer']} | {n} | {rps:,.0f} | {rps * n:,.0f} | {float(r['p50_ms']):.2f} | {float(r['p99_ms']):.2f} | {r['errors']} "
+    print(f"| {r.get('round', 1)} | {r['peer']} | {n} | {rps:,.0f} | {rps * n:,.0f} | {float(r['p50_ms']):.2f} | {float(r['p99_ms']):.2f} | {r['errors']} "
           f"| {float(r.get('rss_peak_kb', 0)) / 1024:.0f} | {cpu_us(r)} | {r.get('host_cpu_busy_pct', '?')} | {r.get('other_cpu_pct', '?')} |")
 
 ours1, oursb = get("serving-api", "single"), get("serving-api", "batch")
@@ -67,7 +72,9 @@ if labels and k1 is not None:
     print("|---|---|---|---|---|---|")
     for label in labels:
         s1, sb, p99 = get(label, "single"), get(label, "batch"), get(label, "single", "p99_ms")
-        rss1, rssb = get(label, "single", "rss_peak_kb"), get(label, "batch", "rss_peak_kb")
+        # Memory is a limit, not a speed: the highest peak of any round.
+        rss1, rssb = (max((float(r["rss_peak_kb"]) for r in rows if r.get("peer") == label and r.get("mode") == m and "rss_peak_kb" in r), default=None)
+                      for m in ("single", "batch"))
         def cell(v, ref, goal, higher):
             if v is None or ref is None:
                 return "?"
@@ -76,9 +83,9 @@ if labels and k1 is not None:
         rss = "/".join(f"{x / 1024:.0f}" for x in (rss1, rssb) if x is not None)
         ok = all(x is not None and x / 1024 <= 120 for x in (rss1, rssb))
         def cpu(mode):
-            ours = [r for r in rows if r.get("peer") == label and r.get("mode") == mode]
-            ref = [r for r in rows if r.get("peer") == "kestrel" and r.get("mode") == mode]
-            if not ours or not ref or "?" in (cpu_us(ours[-1]), cpu_us(ref[-1])):
+            ours = [cpu_us(r) for r in rows if r.get("peer") == label and r.get("mode") == mode]
+            ref = [cpu_us(r) for r in rows if r.get("peer") == "kestrel" and r.get("mode") == mode]
+            if not ours or not ref or "?" in ours + ref:
                 return "?"
-            return f"{float(cpu_us(ours[-1])) / float(cpu_us(ref[-1])):.2f}x"
+            return f"{statistics.median(map(float, ours)) / statistics.median(map(float, ref)):.2f}x"
         print(f"| {label} | {cell(s1, k1, 0.8, True)} | {cell(p99, kp99, 1.5, False)} | {cell(sb, kb, 0.6, True)} | {rss} ({'met' if ok else 'NOT met'}) | {cpu('single')} / {cpu('batch')} |")
