@@ -41,6 +41,11 @@ ITERATIONS=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["traine
 echo "== build (Release)"
 dotnet build Registry.Api -c Release --nologo -v q -o "$BUILD/api" >/dev/null
 dotnet build "$HERE/ScaleBench" -c Release --nologo -v q -o "$BUILD/ours" >/dev/null
+if [ -n "${BASELINE:-}" ] && grep -q '"maximumTreeDepth"' "$SPEC" && ! git merge-base --is-ancestor 8720c34 "$BASELINE"; then
+  # An older worker reads the spec leniently: it would drop the depth bound and grow other trees than ours.
+  echo "BASELINE $BASELINE predates trainer.maximumTreeDepth (8720c34) and would ignore it: use a SPEC without it" >&2
+  exit 2
+fi
 if [ -n "${BASELINE:-}" ]; then
   # The baseline commit's worker with this ScaleBench (its legacy branch), built apart: no worktree is touched.
   mkdir -p "$BUILD/baseline-src"

@@ -68,7 +68,7 @@ def main():
           + (f"; fit CPU time {r:.2f}x" if (r := cpu_ratio(ours, xgb)) is not None else "") + ")")
     print()
     print("ours: load = spool + hash + typed columns; fit = LightGBM (dataset construction + boosting); pipeline = fit +"
-          " evaluation + learning curve + importance + baseline + bundle. Fit CPU s: the process's CPU time over the fit (all"
+          " evaluation + learning curve + importance (the drift baseline and the bundle with its tree covers come after, in the wall time). Fit CPU s: the process's CPU time over the fit (all"
           " threads), which the machine's load stretches far less than the wall seconds. Peak RSS and wall are whole-process (/usr/bin/time -v).")
     print()
     print("| rows | ours load s | ours pipeline s | XGBoost load s | model sha256 (ours) |")

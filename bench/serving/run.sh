@@ -35,6 +35,7 @@ QUIET_WAIT="${QUIET_WAIT:-180}"
 OTHER_MAX="${OTHER_MAX:-10}"
 RETRIES="${RETRIES:-1}"
 ROUNDS="${ROUNDS:-1}"
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a whole number >= 1, not '$ROUNDS'" >&2; exit 2; }
 mkdir -p "$OUT_DIR"
 export PEER_ARTIFACTS="$PEERS_DIR/artifacts"
 
@@ -90,7 +91,7 @@ if [[ -n "$PEERS" ]]; then
   log "=== round $round/$ROUNDS: peers: $PEERS"
   PEERS="$PEERS" OUT_DIR="$rdir/peers" QUIET_MAX_BUSY="$QUIET_MAX_BUSY" QUIET_WAIT="$QUIET_WAIT" OTHER_MAX="$OTHER_MAX" RETRIES="$RETRIES" \
     bash "$PEERS_DIR/run_all.sh" 1 | tee "$rdir/peers.log"
-  sed -i "s/ round=1 / round=$round /" "$rdir"/peers/round1/*.result
+  for f in "$rdir"/peers/round1/*.result; do [[ -f "$f" ]] && sed -i "s/ round=1 / round=$round /" "$f"; done
 fi
 
 for entry in $SERVING_BUILDS; do

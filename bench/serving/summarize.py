@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """summarize.py OUT_DIR: one table of every *.result line of a bench/serving/run.sh run, plus our ratios and goals.
-With several rounds (ROUNDS=N), every figure the ratios use is the median of that figure over the rounds."""
+With several rounds (ROUNDS=N): a ratio to the ceiling is the median of the rounds' ratios (each round's pair was
+measured minutes apart), other figures the median over the rounds, peak RSS the highest round."""
 import glob, os, statistics, sys
 
 out = sys.argv[1]
@@ -75,10 +76,14 @@ if labels and k1 is not None:
         # Memory is a limit, not a speed: the highest peak of any round.
         rss1, rssb = (max((float(r["rss_peak_kb"]) for r in rows if r.get("peer") == label and r.get("mode") == m and "rss_peak_kb" in r), default=None)
                       for m in ("single", "batch"))
-        def cell(v, ref, goal, higher):
+        def cell(v, ref, goal, higher, mode="single", key="rps"):
             if v is None or ref is None:
                 return "?"
-            r = v / ref
+            # Each round's ratio, then their median: pairs measured minutes apart, not medians of different minutes.
+            per_round = [o / k for rd in rounds
+                         for o in [x for x in (float(r[key]) for r in rows if r.get("peer") == label and r.get("mode") == mode and int(r.get("round", 1)) == rd and key in r)]
+                         for k in [x for x in (float(r[key]) for r in rows if r.get("peer") == "kestrel" and r.get("mode") == mode and int(r.get("round", 1)) == rd and key in r)]]
+            r = statistics.median(per_round) if per_round else v / ref
             return f"{r:.2f}x ({'met' if (r >= goal if higher else r <= goal) else 'NOT met'})"
         rss = "/".join(f"{x / 1024:.0f}" for x in (rss1, rssb) if x is not None)
         ok = all(x is not None and x / 1024 <= 120 for x in (rss1, rssb))
@@ -88,4 +93,4 @@ if labels and k1 is not None:
             if not ours or not ref or "?" in ours + ref:
                 return "?"
             return f"{statistics.median(map(float, ours)) / statistics.median(map(float, ref)):.2f}x"
-        print(f"| {label} | {cell(s1, k1, 0.8, True)} | {cell(p99, kp99, 1.5, False)} | {cell(sb, kb, 0.6, True)} | {rss} ({'met' if ok else 'NOT met'}) | {cpu('single')} / {cpu('batch')} |")
+        print(f"| {label} | {cell(s1, k1, 0.8, True)} | {cell(p99, kp99, 1.5, False, key='p99_ms')} | {cell(sb, kb, 0.6, True, mode='batch')} | {rss} ({'met' if ok else 'NOT met'}) | {cpu('single')} / {cpu('batch')} |")

@@ -21,6 +21,18 @@ public sealed class SpecValidationTests
     }
 
     [Fact]
+    public void Every_ranged_trainer_parameter_can_be_swept_and_lands_in_the_trial()
+    {
+        // The registry accepts a sweep over any name in TrainerRanges; the worker must know how to set each one.
+        foreach (var range in JobSpecRules.TrainerRanges)
+        {
+            var value = range.Integer ? Math.Max(range.Min, 1) + 1 : (range.MinExclusive ? range.Min : 0) + 0.5;
+            var trial = Assert.Single(Sweeps.SweepPlanner.Plan(new SweepSpec("grid", new Dictionary<string, IReadOnlyList<double>> { [range.Name] = [value] }), null));
+            Assert.Equal(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), LightGbmSettings.From(trial).ToParams()[range.Name]);
+        }
+    }
+
+    [Fact]
     public async Task Unknown_feature_column() =>
         Assert.Contains("'nope'", await FailureAsync(Spec(features: ["a", "nope"])));
 
