@@ -18,8 +18,13 @@ def cpu_us(r):
         return "?"
     return f"{1e6 * float(r['server_cpu_s']) / (float(r['requests']) * int(r['rows_per_request'])):.1f}"
 
+def values(peer, mode, key="rps", round=None):
+    """One figure of one server and mode, from every round or from one."""
+    return [float(r[key]) for r in rows if r.get("peer") == peer and r.get("mode") == mode and key in r
+            and (round is None or int(r.get("round", 1)) == round)]
+
 def get(peer, mode, key="rps"):
-    vals = [float(r[key]) for r in rows if r.get("peer") == peer and r.get("mode") == mode and key in r]
+    vals = values(peer, mode, key)
     return statistics.median(vals) if vals else None
 
 rounds = sorted({int(r.get("round", 1)) for r in rows})
@@ -74,15 +79,12 @@ if labels and k1 is not None:
     for label in labels:
         s1, sb, p99 = get(label, "single"), get(label, "batch"), get(label, "single", "p99_ms")
         # Memory is a limit, not a speed: the highest peak of any round.
-        rss1, rssb = (max((float(r["rss_peak_kb"]) for r in rows if r.get("peer") == label and r.get("mode") == m and "rss_peak_kb" in r), default=None)
-                      for m in ("single", "batch"))
+        rss1, rssb = (max(values(label, m, "rss_peak_kb"), default=None) for m in ("single", "batch"))
         def cell(v, ref, goal, higher, mode="single", key="rps"):
             if v is None or ref is None:
                 return "?"
             # Each round's ratio, then their median: pairs measured minutes apart, not medians of different minutes.
-            per_round = [o / k for rd in rounds
-                         for o in [x for x in (float(r[key]) for r in rows if r.get("peer") == label and r.get("mode") == mode and int(r.get("round", 1)) == rd and key in r)]
-                         for k in [x for x in (float(r[key]) for r in rows if r.get("peer") == "kestrel" and r.get("mode") == mode and int(r.get("round", 1)) == rd and key in r)]]
+            per_round = [o / k for rd in rounds for o in values(label, mode, key, rd) for k in values("kestrel", mode, key, rd)]
             r = statistics.median(per_round) if per_round else v / ref
             return f"{r:.2f}x ({'met' if (r >= goal if higher else r <= goal) else 'NOT met'})"
         rss = "/".join(f"{x / 1024:.0f}" for x in (rss1, rssb) if x is not None)
